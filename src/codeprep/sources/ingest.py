@@ -1,0 +1,199 @@
+"""The ingest stage: every configured input → one stream of documents, one log of refusals.
+
+Each input in ``params.yaml`` (``ingest.inputs``) names a path and a format:
+
+- ``npm``: a folder whose children are npm packages, unpacked (a folder with package.json) or packed
+  (``.tgz``); what ``make data`` writes.
+- ``repos``: a folder whose children are repositories (one repo per child folder).
+- ``repo``: one folder that is one repository.
+- ``records``: JSON Lines (``.jsonl``, ``.jsonl.gz``) or parquet datasets, one file or a folder of them.
+
+Conservation is exact: every item a reader yields is either a document or a recorded drop, so
+``docs_in == docs_out + sum(removed)``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from codeprep.metrics import write_json
+from codeprep.progress import progress
+from codeprep.shards import DOC_SCHEMA, RemovedLog, ShardWriter, doc_id
+from codeprep.sources import flags
+from codeprep.sources.archive import is_archive
+from codeprep.sources.decode import check_text, decode_bytes
+from codeprep.sources.item import Origin, RawItem, display_path
+from codeprep.sources.languages import language_of
+from codeprep.sources.npm import iter_package_tree, iter_tarball
+from codeprep.sources.records import is_record_file, iter_jsonl, iter_parquet
+from codeprep.sources.walk import read_regular_file, walk_folder
+
+STAGE = "ingest"
+FORMATS = ("npm", "repos", "repo", "records")
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    path: Path
+    format: str
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    inputs: tuple[InputSpec, ...]
+    max_bytes: int
+    max_archive_bytes: int
+    shard_bytes: int
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any], root: Path = Path()) -> IngestConfig:
+        ingest = params["ingest"]
+        specs = []
+        for spec in ingest["inputs"]:
+            fmt = spec.get("format")
+            if fmt not in FORMATS:
+                raise ValueError(
+                    f"ingest.inputs: format {fmt!r} for {spec.get('path')!r} is not one of {FORMATS}"
+                )
+            specs.append(InputSpec(root / spec["path"], fmt, spec.get("source")))
+        return cls(
+            inputs=tuple(specs),
+            max_bytes=int(ingest["max_bytes"]),
+            max_archive_bytes=int(ingest["max_archive_bytes"]),
+            shard_bytes=int(params.get("shards", {}).get("max_bytes", 64 << 20)),
+        )
+
+
+def _children(path: Path) -> list[Path]:
+    return sorted(path.iterdir(), key=lambda p: p.name)
+
+
+def iter_input(spec: InputSpec, cfg: IngestConfig) -> Iterator[RawItem]:
+    """All items of one configured input, in a deterministic order."""
+    path = spec.path
+    if not path.exists():
+        raise FileNotFoundError(
+            f"ingest input {path} ({spec.format}) does not exist; see params.yaml ingest.inputs"
+        )
+    if spec.format == "records":
+        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if is_record_file(p))
+        for file in files:
+            if file.name.lower().endswith(".parquet"):
+                yield from iter_parquet(file, spec.source or "parquet")
+            else:
+                yield from iter_jsonl(file, cfg.max_bytes, cfg.max_archive_bytes, spec.source or "jsonl")
+        return
+    if spec.format == "repo":
+        yield from walk_folder(path, Origin(spec.source or "local", path.name), cfg.max_bytes)
+        return
+    source = spec.source or ("npm" if spec.format == "npm" else "local")
+    loose = Origin(source, path.name)
+    for child in _children(path):
+        if child.is_symlink():
+            yield RawItem(
+                loose, display_path(child.name), reason="symlink", detail="input entry is a symlink"
+            )
+        elif child.is_dir() and spec.format == "npm":
+            yield from iter_package_tree(child, cfg.max_bytes, source)
+        elif child.is_dir():
+            yield from walk_folder(child, Origin(source, child.name), cfg.max_bytes)
+        elif spec.format == "npm" and is_archive(child):
+            yield from iter_tarball(child, cfg.max_bytes, cfg.max_archive_bytes, source)
+        else:
+            yield from _single_file(child, loose, cfg.max_bytes)
+
+
+def _single_file(path: Path, origin: Origin, max_bytes: int) -> Iterator[RawItem]:
+    data, reason, detail = read_regular_file(path, max_bytes)
+    yield RawItem(origin, display_path(path.name), data=data, reason=reason, detail=detail)
+
+
+def build_record(item: RawItem, max_bytes: int) -> tuple[dict[str, Any] | None, str, str, str]:
+    """Return ``(record, "", "", id)`` or ``(None, reason, detail, id)`` for one item."""
+    origin = item.origin
+    raw = item.data if item.data is not None else (item.text or "").encode("utf-8", "surrogatepass")
+    ident = doc_id(origin.source, origin.repo, origin.version, item.path, raw)
+    if item.reason:
+        return None, item.reason, item.detail, ident
+    if item.text is not None:
+        try:
+            item.text.encode("utf-8")
+        except UnicodeEncodeError:
+            return None, "undecodable", "lone surrogate in record text", ident
+        if len(raw) > max_bytes:
+            return None, "too_large", f"{len(raw)} bytes > max_bytes {max_bytes}", ident
+        decoded = check_text(item.text, "utf-8")
+    else:
+        decoded = decode_bytes(raw, posixpath.splitext(item.path)[1])
+    if decoded.text is None:
+        return None, decoded.reason or "undecodable", decoded.detail, ident
+    text = decoded.text
+    lang, how = language_of(item.path, raw[:256])
+    if how == "default" and item.lang_hint:
+        lang = item.lang_hint
+    record = {
+        "id": ident,
+        "source": origin.source,
+        "repo": origin.repo,
+        "version": origin.version,
+        "path": item.path,
+        "license": origin.license,
+        "lang": lang,
+        "content": text,
+        "size_bytes": len(text.encode("utf-8")),
+        "encoding": decoded.encoding,
+        "is_vendored": flags.is_vendored(item.path),
+        "is_minified": flags.is_minified(item.path, text),
+        "is_generated": flags.is_generated(item.path, text),
+    }
+    return record, "", "", ident
+
+
+def run_ingest(cfg: IngestConfig, out_dir: Path, metrics_path: Path) -> dict[str, Any]:
+    """Read every input, write ``out_dir/docs`` and ``out_dir/removed`` shards and the metrics file."""
+    by_lang: dict[str, Counter[str]] = {}
+    docs_in = docs_out = bytes_out = 0
+    with (
+        ShardWriter(out_dir / "docs", DOC_SCHEMA, cfg.shard_bytes) as docs,
+        RemovedLog(out_dir / "removed", STAGE, cfg.shard_bytes) as removed,
+    ):
+        items = (item for spec in cfg.inputs for item in iter_input(spec, cfg))
+        for item in progress(items, desc="ingest", unit="file"):
+            docs_in += 1
+            try:
+                record, reason, detail, ident = build_record(item, cfg.max_bytes)
+            except Exception as err:
+                record, reason, detail = None, "reader_error", f"{type(err).__name__}: {err}"
+                ident = doc_id(item.origin.source, item.origin.repo, item.origin.version, item.path, b"")
+            if record is None:
+                removed.drop(ident, reason, detail, item.origin.repo, item.path)
+                continue
+            docs.write(record)
+            docs_out += 1
+            bytes_out += record["size_bytes"]
+            counts = by_lang.setdefault(record["lang"], Counter())
+            counts["docs"] += 1
+            counts["bytes"] += record["size_bytes"]
+        removed_counts = dict(sorted(removed.counts.items()))
+    metrics = {
+        "docs_in": docs_in,
+        "docs_out": docs_out,
+        "bytes_out": bytes_out,
+        "removed": removed_counts,
+        "by_lang": {lang: dict(c) for lang, c in sorted(by_lang.items())},
+    }
+    if docs_in != docs_out + sum(removed_counts.values()):
+        raise RuntimeError(f"ingest conservation violated: {metrics}")
+    write_json(metrics_path, metrics)
+    print(
+        f"ingest: {docs_in} in, {docs_out} kept ({bytes_out / 1e6:.1f} MB), removed {removed_counts}",
+        file=sys.stderr,
+    )
+    return metrics
