@@ -1,0 +1,52 @@
+# Two commands do everything: `make repro` and `make test` (see README).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: repro test install data lint format bench clean
+
+## install: create .venv and install the pinned dependencies (requirements.lock) and codeprep itself
+install: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check pip==24.3.1
+	$(BIN)/pip install -q --no-deps -r requirements.lock
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
+	$(BIN)/pip check
+	touch $(STAMP)
+
+## data: fetch the pinned npm sample into data/npm (sha512-verified) and record it in the DVC cache
+data: install
+	$(BIN)/codeprep data fetch --manifest manifest/npm-default.json --dest data/npm
+	$(BIN)/dvc add data -q
+	@git diff --quiet -- data.dvc 2>/dev/null || \
+	  echo "note: data/ now differs from the committed data.dvc (your own data?); commit data.dvc to record it"
+
+## repro: install, fetch the default data, run the whole pipeline
+repro: data
+	$(BIN)/dvc repro
+
+## test: lint and the whole test suite (what .ci/run runs)
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## bench: run the benchmarks on the default sample (figures go to bench/results/)
+bench: data
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf out .pytest_cache .ruff_cache bench/work
