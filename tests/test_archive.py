@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from conftest import JS, make_tarball, package_json
+from hypothesis import given
+from hypothesis import strategies as st
 
 from codeprep.sources.archive import iter_members, safe_member_name
 from codeprep.sources.npm import iter_tarball
@@ -33,6 +35,13 @@ MB = 1 << 20
 )
 def test_safe_member_name(name: str, safe: str | None) -> None:
     assert safe_member_name(name) == safe
+
+
+@given(st.lists(st.sampled_from(["..", ".", "", "a", "b.js", "/", "\\", "C:"]), max_size=8).map("/".join))
+def test_safe_member_name_never_escapes(name: str) -> None:
+    safe = safe_member_name(name)
+    if safe is not None:
+        assert not safe.startswith("/") and ".." not in safe.split("/") and ":" not in safe[:2]
 
 
 def test_unsafe_and_link_members_are_refused_and_the_rest_is_read(tmp_path: Path) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import codecs
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from codeprep.sources.decode import decode_bytes
 from codeprep.sources.flags import is_generated, is_minified, is_vendored
@@ -50,14 +52,13 @@ def test_empty_and_blank(data: bytes, detail: str) -> None:
     assert (d.reason, d.detail) == ("empty", detail)
 
 
-def test_random_bytes_never_raise() -> None:
-    import random
-
-    rng = random.Random(0)
-    for _ in range(200):
-        blob = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 400)))
-        d = decode_bytes(blob)
-        assert (d.text is None) == (d.reason is not None)
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=600), st.sampled_from(["", ".js", ".png", ".svg"]))
+def test_any_bytes_give_text_or_a_reason_never_an_exception(blob: bytes, ext: str) -> None:
+    d = decode_bytes(blob, ext)
+    assert (d.text is None) == (d.reason is not None)
+    if d.text is not None:
+        d.text.encode("utf-8")  # always storable as UTF-8 in parquet
 
 
 def test_invalid_utf16_after_bom_is_undecodable() -> None:

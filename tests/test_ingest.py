@@ -20,6 +20,21 @@ from codeprep.sources.ingest import IngestConfig, InputSpec, run_ingest
 MB = 1 << 20
 
 
+def _deep_tree(top: Path, depth: int) -> None:
+    """``top/d/d/.../d/leaf.js`` built with directory fds, so depth is not limited by PATH_MAX here."""
+    top.mkdir()
+    fd = os.open(top, os.O_RDONLY)
+    for _ in range(depth):
+        os.mkdir("d", dir_fd=fd)
+        child = os.open("d", os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = child
+    leaf = os.open("leaf.js", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+    os.write(leaf, JS)
+    os.close(leaf)
+    os.close(fd)
+
+
 def _config(root: Path, max_bytes: int = MB, **kw: object) -> IngestConfig:
     return IngestConfig(
         inputs=(
@@ -54,10 +69,7 @@ def corpus(tmp_path: Path) -> Path:
             "dist/big.min.js": b"var x=" + b"1+" * (2 * MB) + b"1;",
         },
     )
-    deep = pkg / "deep"
-    rel = "/".join(["d"] * 300)
-    (deep / rel).mkdir(parents=True)
-    (deep / rel / "leaf.js").write_bytes(JS)
+    _deep_tree(pkg / "deep", 1200)
     os.symlink("loop_b", pkg / "loop_a")
     os.symlink("loop_a", pkg / "loop_b")
     os.symlink("/etc/passwd", pkg / "passwd.js")
@@ -147,7 +159,7 @@ def test_every_input_ends_as_record_or_recorded_drop(corpus: Path, tmp_path: Pat
     assert docs["docs/utf16.xml"]["encoding"] == "utf-16-le"
     assert "Größe" in docs["docs/latin.css"]["content"]
     assert docs["bin/cli"]["lang"] == "javascript"
-    assert docs["deep/" + "/".join(["d"] * 300) + "/leaf.js"]["content"] == JS.decode()
+    assert docs["deep/" + "/".join(["d"] * 1200) + "/leaf.js"]["content"] == JS.decode()
     assert docs["odd-\\xff-name.js"]["content"] == JS.decode()
     assert (docs["lib/ok.ts"]["repo"], docs["lib/ok.ts"]["license"]) == ("evil", "ISC")
     assert (docs["src/main.tsx"]["repo"], docs["src/main.tsx"]["lang"]) == ("app", "tsx")
@@ -172,9 +184,19 @@ def test_ingest_is_byte_identical_across_runs(corpus: Path, tmp_path: Path) -> N
 
 
 def test_writes_only_its_outputs(corpus: Path, tmp_path: Path) -> None:
-    before = {p for p in tmp_path.rglob("*")}
+    def snapshot() -> set[Path]:
+        """Everything under tmp_path outside the (very deep) input tree, plus the input tree's top."""
+        seen = set()
+        for root, dirs, files in os.walk(tmp_path):
+            if Path(root) == corpus / "npm" / "demo@1.0.0":
+                dirs.remove("deep")
+            seen.update(Path(root) / name for name in dirs + files)
+        return seen
+
+    before = snapshot()
     run_ingest(_config(corpus), tmp_path / "out", tmp_path / "metrics.json")
-    new = {p for p in tmp_path.rglob("*")} - before
+    new = snapshot() - before
+    assert new
     assert all(
         p == tmp_path / "metrics.json" or (tmp_path / "out") in p.parents or p == tmp_path / "out"
         for p in new
@@ -190,6 +212,18 @@ def test_fifty_mb_single_line_file_is_a_correct_record(tmp_path: Path) -> None:
     assert metrics["docs_out"] == 2
     assert docs["huge.js"]["size_bytes"] == len(line) and docs["huge.js"]["is_minified"]
     assert not docs["small.js"]["is_minified"]
+
+
+def test_tree_deeper_than_path_max_is_recorded_not_crashed(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    write_tree(repo, {"a.js": JS})
+    _deep_tree(repo / "deep", 2100)  # 4,200+ characters of path: past Linux's PATH_MAX (4,096)
+    cfg = IngestConfig((InputSpec(repo, "repo"),), MB, MB, MB)
+    metrics = run_ingest(cfg, tmp_path / "out", tmp_path / "m.json")
+    assert metrics["docs_out"] >= 1
+    assert metrics["removed"] == {"unreadable": 1}
+    (row,) = list(iter_records(tmp_path / "out" / "removed"))
+    assert row["path"].startswith("deep/d/d/") and "name too long" in row["detail"].lower()
 
 
 def test_gzip_bomb_jsonl_is_bounded(tmp_path: Path) -> None:

@@ -34,13 +34,15 @@ def is_archive(path: str | Path) -> bool:
 
 def safe_member_name(name: str) -> str | None:
     """Normalised relative name, or None when the name is absolute or climbs out with ``..``."""
-    if not name or name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+    if not name or name.startswith(("/", "\\")):
         return None
     parts = name.replace("\\", "/").split("/")
     if any(part == ".." for part in parts):
         return None
     normalised = posixpath.normpath("/".join(p for p in parts if p not in ("", ".")))
-    return None if normalised in ("", ".") else normalised
+    if normalised in ("", ".") or normalised[1:2] == ":":  # a Windows drive (C:...) anywhere after ./
+        return None
+    return normalised
 
 
 def iter_members(path: str | Path, max_bytes: int, max_total_bytes: int) -> Iterator[Member]:
