@@ -16,8 +16,10 @@ from codeprep.sources.ingest import IngestConfig, run_ingest
 @click.option(
     "--metrics", "metrics_path", default="metrics/ingest.json", show_default=True, type=click.Path()
 )
-def main(params_path: str, out_dir: str, metrics_path: str) -> None:
-    run_ingest(IngestConfig.from_params(load_params(params_path)), Path(out_dir), Path(metrics_path))
+@click.option("--plot", "plot_path", default="plots/ingest_by_lang.csv", show_default=True, type=click.Path())
+def main(params_path: str, out_dir: str, metrics_path: str, plot_path: str) -> None:
+    cfg = IngestConfig.from_params(load_params(params_path))
+    run_ingest(cfg, Path(out_dir), Path(metrics_path), Path(plot_path))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import JS, MD, SVG, TS, package_json, write_tree
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -49,34 +50,19 @@ def _git(cwd: Path, *args: str) -> str:
     return result.stdout
 
 
-def _write_tree(root: Path, files: dict[str, bytes]) -> None:
-    for rel, data in files.items():
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-
-
 def _tree_bytes(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def _package_json(name: str) -> bytes:
-    return json.dumps({"name": name, "version": "1.0.0", "license": "MIT"}).encode()
-
-
-JS = b"export function add(a, b) {\n  return a + b;\n}\n"
-TS = b"export interface Point { x: number; y: number }\nexport const origin: Point = { x: 0, y: 0 };\n"
-SVG = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path d="M12 2v20"/></svg>\n'
-MD = b"# Title\n\nSome *docs* with `code`.\n"
 BINARY = b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00" + bytes(range(256))
 
 NPM_FIXTURE: dict[str, bytes] = {
-    "alpha@1.0.0/package.json": _package_json("alpha"),
+    "alpha@1.0.0/package.json": package_json("alpha"),
     "alpha@1.0.0/index.js": JS,
     "alpha@1.0.0/types/index.d.ts": TS,
     "alpha@1.0.0/README.md": MD,
     "alpha@1.0.0/empty.js": b"",
-    "beta@1.0.0/package.json": _package_json("beta"),
+    "beta@1.0.0/package.json": package_json("beta"),
     "beta@1.0.0/lib/util.ts": TS,
     "beta@1.0.0/icons/add.svg": SVG,
     "beta@1.0.0/CHANGELOG.md": MD,
@@ -131,7 +117,7 @@ def test_dvc_repro_ingest_on_tiny_fixture(isolated_env: Path, monkeypatch: pytes
     # this copy (PYTHONPATH beats the editable install) so the deps DVC hashes are the code that runs.
     shutil.copytree(PROJECT / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     monkeypatch.setenv("PYTHONPATH", os.fspath(root / "src"))
-    _write_tree(root / "data" / "npm", NPM_FIXTURE)
+    write_tree(root / "data" / "npm", NPM_FIXTURE)
     monkeypatch.chdir(root)
 
     with Repo(os.fspath(root)) as repo:
@@ -145,7 +131,12 @@ def test_dvc_repro_ingest_on_tiny_fixture(isolated_env: Path, monkeypatch: pytes
     # Everything the stage wrote is either a DVC-tracked out (git-ignored by DVC) or a declared
     # uncached metric: an out missing from dvc.yaml would show up here as an untracked file.
     untracked = _git(root, "status", "--porcelain", "--untracked-files=all").splitlines()
-    assert sorted(untracked) == ["?? dvc.lock", "?? metrics/ingest.json", "?? out/ingest/.gitignore"]
+    assert sorted(untracked) == [
+        "?? dvc.lock",
+        "?? metrics/ingest.json",
+        "?? out/ingest/.gitignore",
+        "?? plots/ingest_by_lang.csv",
+    ]
 
     metrics = json.loads((root / "metrics" / "ingest.json").read_text())
     assert set(metrics) == {"docs_in", "docs_out", "bytes_out", "removed", "by_lang"}
@@ -219,14 +210,14 @@ def test_dvc_push_pull_roundtrip_through_moto_s3(
     origin = isolated_env / "origin"
     _init_repo(origin)
     files = {
-        "npm/alpha@1.0.0/package.json": _package_json("alpha"),
+        "npm/alpha@1.0.0/package.json": package_json("alpha"),
         "npm/alpha@1.0.0/index.js": JS,
         "npm/alpha@1.0.0/icons/add.svg": SVG,
         "npm/alpha@1.0.0/bin/native.dat": BINARY,
         "npm/alpha@1.0.0/empty.js": b"",
         "notes.md": MD,
     }
-    _write_tree(origin / "data", files)
+    write_tree(origin / "data", files)
     monkeypatch.chdir(origin)
     with Repo(os.fspath(origin)) as repo:
         repo.add("data")

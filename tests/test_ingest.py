@@ -7,6 +7,7 @@ import codecs
 import gzip
 import json
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -35,6 +36,31 @@ def _deep_tree(top: Path, depth: int) -> None:
     os.close(fd)
 
 
+def _remove_deep_tree(top: Path) -> None:
+    """Lift the chain one level at a time: shutil.rmtree (recursive in 3.11) and pytest's own temp
+    cleanup would overflow the stack on it."""
+    while (top / "d").exists():
+        os.rename(top / "d", top / "x")
+        if (top / "x" / "d").exists():
+            os.rename(top / "x" / "d", top / "d")
+        for leftover in (top / "x").iterdir():
+            leftover.unlink()
+        (top / "x").rmdir()
+
+
+@pytest.fixture
+def deep_tree() -> Iterator[Callable[[Path, int], None]]:
+    made: list[Path] = []
+
+    def make(top: Path, depth: int) -> None:
+        made.append(top)
+        _deep_tree(top, depth)
+
+    yield make
+    for top in made:
+        _remove_deep_tree(top)
+
+
 def _config(root: Path, max_bytes: int = MB, **kw: object) -> IngestConfig:
     return IngestConfig(
         inputs=(
@@ -49,7 +75,7 @@ def _config(root: Path, max_bytes: int = MB, **kw: object) -> IngestConfig:
 
 
 @pytest.fixture
-def corpus(tmp_path: Path) -> Path:
+def corpus(tmp_path: Path, deep_tree: Callable[[Path, int], None]) -> Path:
     root = tmp_path / "data"
     pkg = write_tree(
         root / "npm" / "demo@1.0.0",
@@ -69,7 +95,7 @@ def corpus(tmp_path: Path) -> Path:
             "dist/big.min.js": b"var x=" + b"1+" * (2 * MB) + b"1;",
         },
     )
-    _deep_tree(pkg / "deep", 1200)
+    deep_tree(pkg / "deep", 1200)
     os.symlink("loop_b", pkg / "loop_a")
     os.symlink("loop_a", pkg / "loop_b")
     os.symlink("/etc/passwd", pkg / "passwd.js")
@@ -214,10 +240,12 @@ def test_fifty_mb_single_line_file_is_a_correct_record(tmp_path: Path) -> None:
     assert not docs["small.js"]["is_minified"]
 
 
-def test_tree_deeper_than_path_max_is_recorded_not_crashed(tmp_path: Path) -> None:
+def test_tree_deeper_than_path_max_is_recorded_not_crashed(
+    tmp_path: Path, deep_tree: Callable[[Path, int], None]
+) -> None:
     repo = tmp_path / "repo"
     write_tree(repo, {"a.js": JS})
-    _deep_tree(repo / "deep", 2100)  # 4,200+ characters of path: past Linux's PATH_MAX (4,096)
+    deep_tree(repo / "deep", 2100)  # 4,200+ characters of path: past Linux's PATH_MAX (4,096)
     cfg = IngestConfig((InputSpec(repo, "repo"),), MB, MB, MB)
     metrics = run_ingest(cfg, tmp_path / "out", tmp_path / "m.json")
     assert metrics["docs_out"] >= 1

@@ -1,7 +1,10 @@
-"""Metrics files: small, sorted, atomic JSON that ``dvc metrics diff`` can compare from git."""
+"""Metrics and plot files: small, sorted, atomic JSON/CSV that ``dvc metrics diff`` and ``dvc plots``
+compare from git."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 from pathlib import Path
@@ -18,12 +21,23 @@ def _round(value: Any) -> Any:
     return value
 
 
-def write_json(path: str | Path, data: Any) -> None:
-    """Write with sorted keys and rounded floats so identical runs give identical bytes."""
+def _write_atomic(path: str | Path, text: str) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(
-        json.dumps(_round(data), indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+def write_json(path: str | Path, data: Any) -> None:
+    """Write with sorted keys and rounded floats so identical runs give identical bytes."""
+    _write_atomic(path, json.dumps(_round(data), indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def write_csv(path: str | Path, rows: list[dict[str, Any]], fields: list[str]) -> None:
+    """A plot table for ``dvc plots`` (rows in the caller's order, floats rounded)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(_round(rows))
+    _write_atomic(path, buffer.getvalue())

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from codeprep.metrics import write_json
+from codeprep.metrics import write_csv, write_json
 from codeprep.progress import progress
 from codeprep.shards import DOC_SCHEMA, RemovedLog, ShardWriter, doc_id
 from codeprep.sources import flags
@@ -156,8 +156,11 @@ def build_record(item: RawItem, max_bytes: int) -> tuple[dict[str, Any] | None, 
     return record, "", "", ident
 
 
-def run_ingest(cfg: IngestConfig, out_dir: Path, metrics_path: Path) -> dict[str, Any]:
-    """Read every input, write ``out_dir/docs`` and ``out_dir/removed`` shards and the metrics file."""
+def run_ingest(
+    cfg: IngestConfig, out_dir: Path, metrics_path: Path, plot_path: Path | None = None
+) -> dict[str, Any]:
+    """Read every input, write ``out_dir/docs`` and ``out_dir/removed`` shards, the metrics file and
+    (optionally) the per-language plot table."""
     by_lang: dict[str, Counter[str]] = {}
     docs_in = docs_out = bytes_out = 0
     with (
@@ -192,6 +195,12 @@ def run_ingest(cfg: IngestConfig, out_dir: Path, metrics_path: Path) -> dict[str
     if docs_in != docs_out + sum(removed_counts.values()):
         raise RuntimeError(f"ingest conservation violated: {metrics}")
     write_json(metrics_path, metrics)
+    if plot_path is not None:
+        rows = [
+            {"lang": lang, "docs": c["docs"], "mb": c["bytes"] / 1e6}
+            for lang, c in metrics["by_lang"].items()
+        ]
+        write_csv(plot_path, rows, ["lang", "docs", "mb"])
     print(
         f"ingest: {docs_in} in, {docs_out} kept ({bytes_out / 1e6:.1f} MB), removed {removed_counts}",
         file=sys.stderr,
