@@ -11,7 +11,7 @@ import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -20,7 +20,28 @@ SHARD_GLOB = "part-*.parquet"
 ROW_GROUP_ROWS = 8192
 
 
-class ShardWriter:
+class PublishOnSuccess:
+    """Context-manager protocol for outputs that publish on a clean exit and discard on an error."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+class ShardWriter(PublishOnSuccess):
     """Append records; a new shard starts once the buffered rows pass ``max_bytes`` of text."""
 
     def __init__(self, out_dir: str | Path, schema: pa.Schema, max_bytes: int = 64 << 20) -> None:
@@ -72,17 +93,6 @@ class ShardWriter:
 
     def abort(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
-
-    def __enter__(self) -> ShardWriter:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
 
 
 def shard_paths(directory: str | Path) -> list[Path]:

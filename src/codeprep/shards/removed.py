@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from types import TracebackType
 
-from codeprep.shards.io import ShardWriter
+from codeprep.shards.io import PublishOnSuccess, ShardWriter
 from codeprep.shards.schema import REMOVED_SCHEMA
 
 
-class RemovedLog:
+class RemovedLog(PublishOnSuccess):
     """Writes ``out/<stage>/removed`` and counts drops by reason for the stage's metrics."""
 
     def __init__(self, out_dir: str | Path, stage: str, max_bytes: int = 64 << 20) -> None:
@@ -40,14 +39,3 @@ class RemovedLog:
 
     def abort(self) -> None:
         self._writer.abort()
-
-    def __enter__(self) -> RemovedLog:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
