@@ -113,3 +113,13 @@ def test_removed_log_counts_by_reason(tmp_path: Path) -> None:
     rows = list(iter_records(tmp_path / "removed"))
     assert [r["reason"] for r in rows] == ["binary", "binary", "empty"]
     assert {r["stage"] for r in rows} == {"ingest"}
+
+
+def test_rows_go_out_in_row_groups_so_memory_is_bounded_by_the_row_group(tmp_path: Path) -> None:
+    with ShardWriter(tmp_path / "docs", DOC_SCHEMA, max_bytes=10_000, row_group_bytes=2_500) as writer:
+        for i in range(40):
+            writer.write(_doc(i, "x" * 1000))
+    shards = sorted((tmp_path / "docs").glob("part-*.parquet"))
+    assert len(shards) >= 4
+    assert all(pq.ParquetFile(s).metadata.num_row_groups >= 3 for s in shards[:-1])
+    assert [r["path"] for r in iter_records(tmp_path / "docs")] == [f"src/f{i}.js" for i in range(40)]
