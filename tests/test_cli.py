@@ -40,6 +40,8 @@ def test_explain_by_id_and_by_path(workspace: Path) -> None:
     assert "kept through 'ingest'" in by_id.output and "| // v2" in by_id.output
     by_path = runner.invoke(main, ["explain", "demo/lib/index.js"])
     assert by_path.exit_code == 0 and doc["id"] in by_path.output
+    by_version = runner.invoke(main, ["explain", "demo@1.0.0/lib/index.js"])
+    assert by_version.exit_code == 0 and doc["id"] in by_version.output
 
 
 def test_explain_dropped_file_says_why(workspace: Path) -> None:
@@ -52,6 +54,7 @@ def test_explain_ambiguous_and_unknown(workspace: Path) -> None:
     runner = CliRunner()
     ambiguous = runner.invoke(main, ["explain", "index.js"])
     assert ambiguous.exit_code == 0 and "2 records match" in ambiguous.output
+    assert "demo@1.0.0/lib/index.js" in ambiguous.output and "demo@1.0.0/index.js" in ambiguous.output
     unknown = runner.invoke(main, ["explain", "nope.js"])
     assert unknown.exit_code != 0 and "no record matches" in unknown.output
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from codeprep.explain import MAX_MATCHES, format_hits, resolve, sample_ids
+from codeprep.explain import MAX_MATCHES, format_hits, locator, resolve, sample_ids
 
 
 @click.group()
@@ -28,7 +28,7 @@ def explain(query: str, out_root: Path, lines: int) -> None:
         click.echo(f"{len(ids)} records match {query!r}; give an id or a longer path:")
         for ident in ids[:MAX_MATCHES]:
             first = next(h for h in resolve(ident, out_root)[1])
-            click.echo(f"  {ident}  {first.row['repo']}/{first.row['path']}")
+            click.echo(f"  {ident}  {locator(first.row)}")
         return
     click.echo(f"id: {ids[0]}")
     click.echo(format_hits(hits, lines))

@@ -41,21 +41,36 @@ def stage_order(out_root: Path, dvc_yaml: Path = Path("dvc.yaml")) -> list[str]:
     return [s for s in order if s in present] + [s for s in present if s not in order]
 
 
-def _mask(table: pa.Table, query: str) -> pa.ChunkedArray:
+def _mask(table: pa.Table, query: str) -> pa.Array:
+    """Rows whose id is ``query``, or whose ``path``, ``repo/path`` or ``repo@version/path`` is it or
+    ends with ``/query``."""
     if ID_RE.match(query):
         return pc.equal(table["id"], query)
-    joined = pc.binary_join_element_wise(table["repo"], table["path"], "/")
-    return pc.or_(
-        pc.or_(pc.equal(table["path"], query), pc.ends_with(table["path"], "/" + query)),
-        pc.or_(pc.equal(joined, query), pc.ends_with(joined, "/" + query)),
-    )
+    candidates = [table["path"], pc.binary_join_element_wise(table["repo"], table["path"], "/")]
+    if "version" in table.column_names:
+        versioned = pc.binary_join_element_wise(table["repo"], table["version"], "@")
+        candidates.append(pc.binary_join_element_wise(versioned, table["path"], "/"))
+    mask = None
+    for column in candidates:
+        hit = pc.or_(pc.equal(column, query), pc.ends_with(column, "/" + query))
+        mask = hit if mask is None else pc.or_kleene(mask, hit)
+    return pc.fill_null(mask, False)
+
+
+def locator(row: dict[str, Any]) -> str:
+    """``repo@version/path`` (or ``repo/path``): how a person names a file."""
+    repo = f"{row['repo']}@{row['version']}" if row.get("version") else row["repo"]
+    return f"{repo}/{row['path']}"
 
 
 def find(query: str, out_root: Path = Path("out")) -> Iterator[Hit]:
     for stage in stage_order(out_root):
         for kind in ("docs", "removed"):
             for shard in shard_paths(out_root / stage / kind):
-                keys = pq.read_table(shard, columns=["id", "repo", "path"])
+                names = pq.read_schema(shard).names
+                keys = pq.read_table(
+                    shard, columns=[c for c in ("id", "repo", "version", "path") if c in names]
+                )
                 indices = pc.indices_nonzero(_mask(keys, query))
                 if len(indices) == 0:
                     continue

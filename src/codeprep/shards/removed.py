@@ -17,7 +17,15 @@ class RemovedLog(PublishOnSuccess):
         self.counts: Counter[str] = Counter()
         self._writer = ShardWriter(out_dir, REMOVED_SCHEMA, max_bytes)
 
-    def drop(self, doc_id: str, reason: str, detail: str = "", repo: str = "", path: str = "") -> None:
+    def drop(
+        self,
+        doc_id: str,
+        reason: str,
+        detail: str = "",
+        repo: str = "",
+        path: str = "",
+        version: str | None = None,
+    ) -> None:
         self.counts[reason] += 1
         self._writer.write(
             {
@@ -26,6 +34,7 @@ class RemovedLog(PublishOnSuccess):
                 "reason": reason,
                 "detail": detail,
                 "repo": repo,
+                "version": version,
                 "path": path,
             }
         )

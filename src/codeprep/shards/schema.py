@@ -53,6 +53,7 @@ REMOVED_SCHEMA = pa.schema(
         pa.field("reason", pa.string(), nullable=False),
         pa.field("detail", pa.string(), nullable=False),
         pa.field("repo", pa.string(), nullable=False),
+        pa.field("version", pa.string()),
         pa.field("path", pa.string(), nullable=False),
     ]
 )

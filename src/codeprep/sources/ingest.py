@@ -176,7 +176,7 @@ def run_ingest(
                 record, reason, detail = None, "reader_error", f"{type(err).__name__}: {err}"
                 ident = doc_id(item.origin.source, item.origin.repo, item.origin.version, item.path, b"")
             if record is None:
-                removed.drop(ident, reason, detail, item.origin.repo, item.path)
+                removed.drop(ident, reason, detail, item.origin.repo, item.path, item.origin.version)
                 continue
             docs.write(record)
             docs_out += 1
