@@ -32,6 +32,15 @@ def explain(query: str, out_root: Path, lines: int) -> None:
         return
     click.echo(f"id: {ids[0]}")
     click.echo(format_hits(hits, lines))
+    with_signals = [h for h in hits if h.kind == "docs" and "syntax_ok" in h.row]
+    if with_signals and Path("params.yaml").exists():
+        from codeprep.filters.rules import evaluate, rules_for
+        from codeprep.params import load_params
+
+        record = with_signals[-1].row
+        click.echo(f"filter rules for {record['lang']} (thresholds from params.yaml; first FAIL decides):")
+        for result in evaluate(record, rules_for(load_params("params.yaml"), record["lang"])):
+            click.echo("    " + result.describe())
 
 
 @main.command()

@@ -1,6 +1,16 @@
 """The record schema and its sharded parquet IO."""
 
-from codeprep.shards.io import ShardWriter, iter_batches, iter_records, read_schema, shard_paths
+from codeprep.shards.io import (
+    ShardFile,
+    ShardWriter,
+    iter_batches,
+    iter_records,
+    publish,
+    read_schema,
+    shard_name,
+    shard_paths,
+    staging_dir,
+)
 from codeprep.shards.removed import RemovedLog
 from codeprep.shards.schema import DOC_SCHEMA, LANGS, REMOVED_SCHEMA, doc_id
 
@@ -9,10 +19,14 @@ __all__ = [
     "LANGS",
     "REMOVED_SCHEMA",
     "RemovedLog",
+    "ShardFile",
     "ShardWriter",
     "doc_id",
     "iter_batches",
     "iter_records",
+    "publish",
     "read_schema",
+    "shard_name",
     "shard_paths",
+    "staging_dir",
 ]

@@ -42,9 +42,68 @@ class PublishOnSuccess:
             self.abort()
 
 
+class ShardFile(PublishOnSuccess):
+    """One parquet file written a row group at a time (``row_group_bytes`` of text buffered), under a
+    ``.partial`` name that is renamed into place on close. Map workers write their shard with this."""
+
+    def __init__(self, path: str | Path, schema: pa.Schema, row_group_bytes: int = ROW_GROUP_BYTES) -> None:
+        if row_group_bytes <= 0:
+            raise ValueError("row_group_bytes must be positive")
+        self.path = Path(path)
+        self.partial = self.path.with_name(self.path.name + ".partial")
+        self.schema = schema
+        self.row_group_bytes = row_group_bytes
+        self.rows = 0
+        self.text_bytes = 0
+        self._cols: dict[str, list[Any]] = {name: [] for name in schema.names}
+        self._buffered = 0
+        self._writer: pq.ParquetWriter | None = None
+
+    def write(self, record: Mapping[str, Any]) -> None:
+        size = 64
+        for name, column in self._cols.items():
+            value = record[name]
+            column.append(value)
+            if isinstance(value, str):
+                size += len(value)
+        self._buffered += size
+        if self._buffered >= self.row_group_bytes:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the buffered rows as one row group (an empty one if the file has none yet, so an
+        empty output still carries its schema)."""
+        if self._buffered == 0 and self._writer is not None:
+            return
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.partial, self.schema, compression="zstd")
+        self._writer.write_table(pa.Table.from_pydict(self._cols, schema=self.schema))
+        self.rows += len(self._cols[self.schema.names[0]])
+        self.text_bytes += self._buffered
+        self._cols = {name: [] for name in self.schema.names}
+        self._buffered = 0
+
+    @property
+    def pending_bytes(self) -> int:
+        return self.text_bytes + self._buffered
+
+    def close(self) -> None:
+        self.flush()
+        assert self._writer is not None
+        self._writer.close()
+        self._writer = None
+        self.partial.rename(self.path)
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        self.partial.unlink(missing_ok=True)
+
+
 class ShardWriter(PublishOnSuccess):
-    """Append records; rows are buffered up to ``row_group_bytes`` and written as one parquet row
-    group, and a shard is closed once it holds ``max_bytes`` of text.
+    """Append records to ``out_dir``; a shard is closed once it holds ``max_bytes`` of text, and rows
+    go out in row groups of ``row_group_bytes``.
 
     Memory is bounded by the row group, not the shard: a shard can be as large as the cluster's file
     system likes while a worker holds only a few MB of rows at a time.
@@ -60,70 +119,64 @@ class ShardWriter(PublishOnSuccess):
         if max_bytes <= 0 or row_group_bytes <= 0:
             raise ValueError("max_bytes and row_group_bytes must be positive")
         self.final = Path(out_dir)
-        self.staging = self.final.with_name(self.final.name + ".tmp")
+        self.staging = staging_dir(self.final)
         self.schema = schema
         self.max_bytes = max_bytes
         self.row_group_bytes = min(row_group_bytes, max_bytes)
         self.rows_written = 0
         self.shards_written = 0
-        self._cols: dict[str, list[Any]] = {name: [] for name in schema.names}
-        self._buffered = 0
-        self._shard: pq.ParquetWriter | None = None
-        self._shard_bytes = 0
-        if self.staging.exists():
-            shutil.rmtree(self.staging)
-        self.staging.mkdir(parents=True)
-
-    def _partial(self) -> Path:
-        return self.staging / f"part-{self.shards_written:05d}.parquet.partial"
+        self._shard: ShardFile | None = None
 
     def write(self, record: Mapping[str, Any]) -> None:
-        size = 64
-        for name, column in self._cols.items():
-            value = record[name]
-            column.append(value)
-            if isinstance(value, str):
-                size += len(value)
-        self._buffered += size
-        if self._buffered >= self.row_group_bytes or self._shard_bytes + self._buffered >= self.max_bytes:
-            self._write_row_group()
-        if self._shard_bytes >= self.max_bytes:
-            self._close_shard()
-
-    def _write_row_group(self) -> None:
         if self._shard is None:
-            self._shard = pq.ParquetWriter(self._partial(), self.schema, compression="zstd")
-        self._shard.write_table(pa.Table.from_pydict(self._cols, schema=self.schema))
-        self.rows_written += len(self._cols[self.schema.names[0]])
-        self._shard_bytes += self._buffered
-        self._cols = {name: [] for name in self.schema.names}
-        self._buffered = 0
+            self._shard = ShardFile(
+                self.staging / shard_name(self.shards_written), self.schema, self.row_group_bytes
+            )
+        self._shard.write(record)
+        if self._shard.pending_bytes >= self.max_bytes:
+            self._close_shard()
 
     def _close_shard(self) -> None:
         if self._shard is None:
             return
         self._shard.close()
-        self._shard = None
-        partial = self._partial()
-        partial.rename(partial.with_suffix(""))
+        self.rows_written += self._shard.rows
         self.shards_written += 1
-        self._shard_bytes = 0
+        self._shard = None
 
     def close(self) -> None:
         """Write the last rows (an empty shard if nothing was written, so the schema is always
         readable) and publish the directory atomically."""
-        if self._buffered or self.shards_written == 0:
-            self._write_row_group()
+        if self._shard is None and self.shards_written == 0:
+            self._shard = ShardFile(self.staging / shard_name(0), self.schema, self.row_group_bytes)
         self._close_shard()
-        if self.final.exists():
-            shutil.rmtree(self.final)
-        self.staging.rename(self.final)
+        publish(self.staging, self.final)
 
     def abort(self) -> None:
         if self._shard is not None:
-            self._shard.close()
+            self._shard.abort()
             self._shard = None
         shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def shard_name(index: int) -> str:
+    return f"part-{index:05d}.parquet"
+
+
+def staging_dir(final: Path) -> Path:
+    """A fresh ``<final>.tmp`` folder to write an output into before it is published."""
+    staging = final.with_name(final.name + ".tmp")
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    return staging
+
+
+def publish(staging: Path, final: Path) -> None:
+    """Replace ``final`` by the completed ``staging`` folder."""
+    if final.exists():
+        shutil.rmtree(final)
+    staging.rename(final)
 
 
 def shard_paths(directory: str | Path) -> list[Path]:

@@ -1,0 +1,1 @@
+"""Executors: run a stage's per-shard work on local processes (and, later, on Ray)."""

@@ -1,0 +1,76 @@
+"""Map a per-shard task over a stage's input shards with local worker processes.
+
+Input shard ``i`` becomes output shard ``i`` (and removed shard ``i``), whatever order the workers
+finish in, so outputs are byte-identical for any worker count. Outputs are written into staging
+folders and published only when every shard succeeded.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from codeprep.progress import progress
+from codeprep.shards import RemovedLog, ShardFile, publish, shard_name, shard_paths, staging_dir
+
+#: ``task(in_path, out, removed) -> stats``: read one input shard, write kept rows to ``out`` and
+#: drops to ``removed``, return JSON-able per-shard statistics for the stage's metrics.
+ShardTask = Callable[[Path, ShardFile, RemovedLog], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ShardResult:
+    index: int
+    stats: dict[str, Any]
+    removed: dict[str, int]
+
+
+def _run_one(
+    task: ShardTask,
+    index: int,
+    in_path: Path,
+    out_dir: Path,
+    removed_dir: Path,
+    schema: pa.Schema,
+    stage: str,
+) -> ShardResult:
+    with (
+        ShardFile(out_dir / shard_name(index), schema) as out,
+        RemovedLog.to_file(removed_dir / shard_name(index), stage) as removed,
+    ):
+        stats = task(in_path, out, removed)
+    return ShardResult(index, stats, dict(removed.counts))
+
+
+def map_shards(
+    task: ShardTask,
+    in_dir: Path,
+    out_dir: Path,
+    removed_dir: Path,
+    schema: pa.Schema,
+    stage: str,
+    workers: int = 1,
+) -> list[ShardResult]:
+    """Run ``task`` on every shard of ``in_dir``; returns per-shard results in shard order."""
+    inputs = shard_paths(in_dir)
+    if not inputs:
+        raise FileNotFoundError(f"no input shards in {in_dir}")
+    out_stage, removed_stage = staging_dir(out_dir), staging_dir(removed_dir)
+    args = [(task, i, path, out_stage, removed_stage, schema, stage) for i, path in enumerate(inputs)]
+    if workers <= 1 or len(inputs) == 1:
+        results = [_run_one(*a) for a in progress(args, desc=stage, unit="shard")]
+    else:
+        # spawn, not fork: pyarrow and tree-sitter hold threads and state a fork would copy mid-flight
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(workers, len(inputs)), mp_context=context) as pool:
+            futures = [pool.submit(_run_one, *a) for a in args]
+            results = [f.result() for f in progress(futures, desc=stage, unit="shard")]
+    publish(out_stage, out_dir)
+    publish(removed_stage, removed_dir)
+    return sorted(results, key=lambda r: r.index)

@@ -1,0 +1,1 @@
+"""Filtering rules and the filter stage."""

@@ -1,0 +1,99 @@
+"""The filter stage: apply ``filter`` thresholds to the signals and keep or drop each document.
+
+Parameter-only work: a threshold sweep (``dvc exp run -S filter.javascript.max_chars=...``) re-runs
+this stage alone on the cached signals.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from codeprep.execute.local import map_shards
+from codeprep.filters.rules import QUALITY, LangRules, decide, evaluate, rules_for
+from codeprep.metrics import write_json
+from codeprep.shards import LANGS, RemovedLog, ShardFile
+from codeprep.signals.stage import SIGNALS_SCHEMA
+
+STAGE = "filter"
+
+
+@dataclass(frozen=True)
+class FilterTask:
+    rules: dict[str, LangRules]
+
+    def __call__(self, in_path: Path, out: ShardFile, removed: RemovedLog) -> dict[str, Any]:
+        stats: dict[str, Counter[str]] = {}
+        for batch in pq.ParquetFile(in_path).iter_batches(batch_size=1024):
+            for record in batch.to_pylist():
+                results = evaluate(record, self.rules[record["lang"]])
+                failed = decide(results)
+                counts = stats.setdefault(record["lang"], Counter())
+                counts["docs_in"] += 1
+                counts["quality_pass"] += all(r.passed for r in results if r.rule in QUALITY)
+                if record["syntax_ok"] is not None:
+                    counts["syntax_checked_in"] += 1
+                    counts["syntax_ok_in"] += record["syntax_ok"]
+                if failed is not None:
+                    detail = failed.describe().split(maxsplit=1)[1]
+                    removed.drop(
+                        record["id"], failed.rule, detail, record["repo"], record["path"], record["version"]
+                    )
+                    continue
+                out.write(record)
+                counts["docs_out"] += 1
+                if record["syntax_ok"] is not None:
+                    counts["syntax_checked_out"] += 1
+                    counts["syntax_ok_out"] += record["syntax_ok"]
+        return {lang: dict(c) for lang, c in stats.items()}
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def run_filter(
+    params: dict[str, Any],
+    in_dir: Path,
+    out_dir: Path,
+    langid_metrics: Path,
+    metrics_path: Path,
+    workers: int,
+) -> dict[str, Any]:
+    task = FilterTask({lang: rules_for(params, lang) for lang in LANGS})
+    results = map_shards(task, in_dir, out_dir / "docs", out_dir / "removed", SIGNALS_SCHEMA, STAGE, workers)
+    by_lang: dict[str, Counter[str]] = {}
+    removed: Counter[str] = Counter()
+    for result in results:
+        removed.update(result.removed)
+        for lang, counts in result.stats.items():
+            by_lang.setdefault(lang, Counter()).update(counts)
+    total = Counter()
+    for counts in by_lang.values():
+        total.update(counts)
+    metrics = {
+        "docs_in": total["docs_in"],
+        "docs_out": total["docs_out"],
+        "removed": dict(sorted(removed.items())),
+        "syntax_validity": _ratio(total["syntax_ok_out"], total["syntax_checked_out"]),
+        "language_accuracy": json.loads(langid_metrics.read_text(encoding="utf-8"))["accuracy"],
+        "data_quality": _ratio(total["quality_pass"], total["docs_in"]),
+        "by_lang": {
+            lang: {
+                "docs_in": c["docs_in"],
+                "docs_out": c["docs_out"],
+                "syntax_validity_in": _ratio(c["syntax_ok_in"], c["syntax_checked_in"]),
+                "data_quality": _ratio(c["quality_pass"], c["docs_in"]),
+            }
+            for lang, c in sorted(by_lang.items())
+        },
+    }
+    if metrics["docs_in"] != metrics["docs_out"] + sum(removed.values()):
+        raise RuntimeError(f"filter conservation violated: {metrics}")
+    write_json(metrics_path, metrics)
+    return metrics

@@ -1,0 +1,1 @@
+"""Per-document signals: syntax verdicts, quality, language id."""

@@ -1,0 +1,130 @@
+"""The signals stage: every document gets its quality signals, syntax verdict and predicted language.
+
+It reads no threshold (only the choice of JavaScript parser), so a threshold sweep in ``filter``
+reuses its output from the DVC cache. It drops nothing: deciding is the filter stage's job.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from codeprep.execute.local import map_shards
+from codeprep.metrics import write_json
+from codeprep.shards import DOC_SCHEMA, RemovedLog, ShardFile
+from codeprep.signals.langid import LangId, is_mismatch
+from codeprep.signals.quality import QUALITY_FIELDS, quality_signals
+from codeprep.signals.syntax import JS_BACKENDS, check
+
+STAGE = "signals"
+BATCH_ROWS = 512
+
+SIGNAL_FIELDS: tuple[tuple[str, str], ...] = (
+    *QUALITY_FIELDS,
+    ("syntax_ok", "bool"),
+    ("syntax_error", "string"),
+    ("syntax_line", "int64"),
+    ("syntax_col", "int64"),
+    ("syntax_parser", "string"),
+    ("lang_pred", "string"),
+    ("lang_prob", "float64"),
+    ("lang_mismatch", "bool"),
+)
+SIGNALS_SCHEMA = pa.schema(
+    [*DOC_SCHEMA, *(pa.field(name, pa.type_for_alias(kind)) for name, kind in SIGNAL_FIELDS)]
+)
+
+
+@dataclass(frozen=True)
+class SignalsConfig:
+    js_backend: str
+    langid_model: Path
+    langid_min_prob: float
+    workers: int
+
+    def __post_init__(self) -> None:
+        if self.js_backend not in JS_BACKENDS:
+            raise ValueError(f"syntax.js_backend {self.js_backend!r} is not one of {JS_BACKENDS}")
+
+
+@dataclass(frozen=True)
+class SignalsTask:
+    """Picklable per-shard work for the executor; the langid model is loaded once per worker."""
+
+    config: SignalsConfig
+
+    def __call__(self, in_path: Path, out: ShardFile, removed: RemovedLog) -> dict[str, Any]:
+        model = LangId.load(self.config.langid_model)
+        stats: dict[str, Counter[str]] = {}
+        for batch in pq.ParquetFile(in_path).iter_batches(batch_size=BATCH_ROWS):
+            records = batch.to_pylist()
+            labels, probs = model.predict([r["content"] for r in records])
+            for record, label, prob in zip(records, labels, probs, strict=True):
+                record.update(signals_for(record, self.config.js_backend))
+                record["lang_pred"] = label
+                record["lang_prob"] = prob
+                record["lang_mismatch"] = is_mismatch(
+                    record["lang"], label, prob, self.config.langid_min_prob
+                )
+                out.write(record)
+                counts = stats.setdefault(record["lang"], Counter())
+                counts["docs"] += 1
+                counts["lang_mismatch"] += record["lang_mismatch"]
+                if record["syntax_ok"] is not None:
+                    counts["syntax_checked"] += 1
+                    counts["syntax_ok"] += record["syntax_ok"]
+        return {lang: dict(c) for lang, c in stats.items()}
+
+
+def signals_for(record: dict[str, Any], js_backend: str) -> dict[str, Any]:
+    """Syntax verdict and quality signals of one document (the part that needs no model)."""
+    verdict = check(record["lang"], record["content"], js_backend)
+    signals = quality_signals(record["content"], record["lang"], verdict.comment_bytes)
+    signals.update(
+        syntax_ok=verdict.ok,
+        syntax_error=verdict.error,
+        syntax_line=verdict.line,
+        syntax_col=verdict.col,
+        syntax_parser=verdict.parser,
+    )
+    return signals
+
+
+def run_signals(config: SignalsConfig, in_dir: Path, out_dir: Path, metrics_path: Path) -> dict[str, Any]:
+    results = map_shards(
+        SignalsTask(config),
+        in_dir,
+        out_dir / "docs",
+        out_dir / "removed",
+        SIGNALS_SCHEMA,
+        STAGE,
+        config.workers,
+    )
+    by_lang: dict[str, Counter[str]] = {}
+    for result in results:
+        for lang, counts in result.stats.items():
+            by_lang.setdefault(lang, Counter()).update(counts)
+    docs = sum(c["docs"] for c in by_lang.values())
+    checked = sum(c["syntax_checked"] for c in by_lang.values())
+    metrics = {
+        "docs": docs,
+        "syntax_validity": sum(c["syntax_ok"] for c in by_lang.values()) / checked if checked else None,
+        "lang_mismatch": sum(c["lang_mismatch"] for c in by_lang.values()),
+        "js_backend": config.js_backend,
+        "by_lang": {
+            lang: {
+                "docs": c["docs"],
+                "syntax_checked": c["syntax_checked"],
+                "syntax_validity": c["syntax_ok"] / c["syntax_checked"] if c["syntax_checked"] else None,
+                "lang_mismatch": c["lang_mismatch"],
+            }
+            for lang, c in sorted(by_lang.items())
+        },
+    }
+    write_json(metrics_path, metrics)
+    return metrics
