@@ -59,7 +59,7 @@ class SignalsTask:
     config: SignalsConfig
 
     def __call__(self, in_path: Path, out: ShardFile, removed: RemovedLog) -> dict[str, Any]:
-        model = LangId.load(self.config.langid_model)
+        model = LangId.from_file(self.config.langid_model)
         stats: dict[str, Counter[str]] = {}
         for batch in pq.ParquetFile(in_path).iter_batches(batch_size=BATCH_ROWS):
             records = batch.to_pylist()

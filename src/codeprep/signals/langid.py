@@ -1,0 +1,403 @@
+"""Content-based language identification: a character n-gram linear classifier trained on the
+extension labels ingest assigns, used to flag documents whose content disagrees with their extension
+(JSON saved as ``.js``, HTML in ``.xml``, a Java file in ``.ts``...).
+
+Why this shape:
+
+- **Features** are hashed character 1–4-grams of the first ``max_chars`` characters
+  (``HashingVectorizer``). Hashing is stateless: there is no vocabulary to fit or to store, so the
+  model is the linear weights alone and the same features are computed in any worker.
+- **Model** is ``SGDClassifier(loss="log_loss")``: probabilities for ``min_prob``, a few seconds to fit
+  on the default sample, single-threaded with a fixed ``random_state`` so the saved file is
+  byte-identical run after run (tested). Unseen hash buckets keep a zero weight, so the file is
+  stored compressed.
+- **Split by repository**, never by file: packages ship near-identical files (lodash/lodash-es, a
+  version's ``.js`` and ``.d.ts``, icon sets), and a per-file split would let them leak across and
+  overstate accuracy. Test repositories are chosen (seeded) so that every language found in at least
+  two repositories has one in each side; a language found in only one repository is trained on and
+  reported with ``support: 0``.
+- **Samples are repo-balanced**: each language takes at most ``per_lang`` training documents (and
+  ``per_lang * test_fraction / (1 - test_fraction)`` test documents), drawn round-robin over its
+  repositories in a seeded order, so one big package (11,520 tabler icons, 1,048 lodash files) cannot
+  stand for a whole language.
+- **Generated files** (``is_generated``: source maps, lockfiles) are left out of training and
+  evaluation: their labels are right but they are machine output of a few narrow shapes (source maps
+  are 88% of the sample's JSON), they would stand for their language, and the filter stage drops them
+  anyway. They are still predicted like any document. **Minified** files stay in: a minified bundle
+  is still its language, and a model that never saw one would flag every bundle as a mismatch; that a
+  file is minified is ``is_minified``'s business, not language id's.
+
+The fine-grained labels inside a family are not separable from content alone, and in the sample they
+are noisy: React code lives in ``.js`` as often as in ``.jsx``, JavaScript is valid TypeScript, and
+packages ship the same file as ``.css`` and ``.scss`` or ``.md`` and ``.mdx``. ``is_mismatch``
+therefore ignores disagreements inside the js, style and docs families (see ``COMPATIBLE``), and the
+evaluation reports ``compatible_accuracy`` and ``family_accuracy`` next to ``accuracy``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.linear_model import SGDClassifier
+from sklearn.pipeline import Pipeline
+
+from codeprep.shards import iter_batches
+
+#: Families: the level at which content decides the language reliably.
+FAMILY: dict[str, str] = {
+    "javascript": "js",
+    "jsx": "js",
+    "typescript": "js",
+    "tsx": "js",
+    "xml": "markup",
+    "svg": "markup",
+    "html": "markup",
+    "markdown": "docs",
+    "mdx": "docs",
+    "css": "style",
+    "scss": "style",
+    "json": "json",
+    "other": "other",
+}
+
+#: ``(extension label, predicted label)`` pairs that are *not* mismatches: every disagreement inside
+#: the js, style and docs families, and an SVG in ``.xml`` (an SVG is an XML document). Decided from
+#: the default sample (model trained on it, all 30,166 documents predicted, min_prob 0.5): every
+#: within-family disagreement examined was the model's confusion or label noise, not a mislabelled
+#: file. 248 of 249 ``.css`` → scss are highlight.js themes that the package also ships, identical,
+#: as ``.scss``; ``.md`` → mdx are @typescript-eslint 6 rule docs that version 7 ships as ``.mdx``;
+#: ``.ts`` → tsx (87), ``.js`` → typescript (124) and ``.js`` → tsx (52) are zod tests, vite configs
+#: and compiled React components. JSX in ``.js`` is normal, JavaScript is valid TypeScript, CSS is
+#: valid SCSS, Markdown is nearly valid MDX. TypeScript syntax in a ``.js`` file is real but is the
+#: syntax signal's to catch (a parser), not a character n-gram model's. Inside markup, HTML vs XML/SVG
+#: stays a mismatch: an HTML page in ``.xml`` breaks an XML parser.
+COMPATIBLE: frozenset[tuple[str, str]] = frozenset(
+    {
+        (ext, pred)
+        for ext, ext_family in FAMILY.items()
+        for pred, pred_family in FAMILY.items()
+        if ext != pred and ext_family == pred_family and ext_family in {"js", "style", "docs"}
+    }
+    | {("xml", "svg")}
+)
+
+
+@dataclass(frozen=True)
+class LangIdParams:
+    """``params.yaml`` ``langid:``; every field changes the trained model or its evaluation."""
+
+    max_chars: int = 4096  # classify the first N characters of a document
+    per_lang: int = 3000  # training documents per language at most (seeded, repo-balanced sample)
+    test_fraction: float = 0.2  # share of repositories held out
+    seed: int = 0
+    ngram_min: int = 1
+    ngram_max: int = 4
+    n_features: int = 2**20
+    min_prob: float = 0.5  # a disagreement below this probability is not called a mismatch
+
+    @classmethod
+    def from_params(cls, section: dict[str, Any] | None) -> LangIdParams:
+        section = dict(section or {})
+        known = {f.name: f.type for f in fields(cls)}
+        unknown = sorted(set(section) - set(known))
+        if unknown:
+            raise ValueError(f"langid: unknown parameter(s) {unknown}; known: {sorted(known)}")
+        defaults = cls()
+        values = {name: type(getattr(defaults, name))(section[name]) for name in known if name in section}
+        params = cls(**values)
+        if not 0 < params.test_fraction < 1:
+            raise ValueError("langid.test_fraction must be between 0 and 1")
+        if params.max_chars <= 0 or params.per_lang <= 0 or params.n_features <= 0:
+            raise ValueError("langid.max_chars, per_lang and n_features must be positive")
+        if not 1 <= params.ngram_min <= params.ngram_max:
+            raise ValueError("langid.ngram_min must be between 1 and ngram_max")
+        return params
+
+
+class Truncate:
+    """Keep the first ``max_chars`` characters (the pipeline's preprocessor; picklable, unlike a
+    lambda)."""
+
+    def __init__(self, max_chars: int) -> None:
+        self.max_chars = max_chars
+
+    def __call__(self, text: str) -> str:
+        return text[: self.max_chars]
+
+
+def build_pipeline(params: LangIdParams) -> Pipeline:
+    vectorizer = HashingVectorizer(
+        analyzer="char",
+        ngram_range=(params.ngram_min, params.ngram_max),
+        n_features=params.n_features,
+        alternate_sign=False,
+        lowercase=False,
+        norm="l2",
+        preprocessor=Truncate(params.max_chars),
+    )
+    classifier = SGDClassifier(
+        loss="log_loss",
+        alpha=1e-6,
+        class_weight="balanced",  # JSX (50 docs) and XML (63) weigh as much as JavaScript
+        max_iter=5,  # a fixed number of epochs: more moved held-out accuracy < 0.5 point, and cost time
+        tol=None,
+        random_state=params.seed,
+        n_jobs=None,  # one thread: the fit (and so the saved bytes) must not depend on scheduling
+    )
+    return Pipeline([("features", vectorizer), ("clf", classifier)])
+
+
+def _rank(seed: int, *parts: str) -> bytes:
+    h = hashlib.blake2b(digest_size=8)
+    h.update(str(seed).encode())
+    for part in parts:
+        h.update(b"\x00")
+        h.update(part.encode("utf-8", "surrogatepass"))
+    return h.digest()
+
+
+def split_repos(repo_langs: dict[str, set[str]], test_fraction: float, seed: int) -> set[str]:
+    """Choose the held-out repositories: about ``test_fraction`` of them, in a seeded order, with
+    every language that occurs in two or more repositories present on both sides.
+
+    A plain ``GroupShuffleSplit`` over the sample's 44 packages leaves JSX (4 packages) or MDX (4)
+    without any held-out repository, or without any training one, for many seeds.
+    """
+    order = sorted(repo_langs, key=lambda r: (_rank(seed, "split", r), r))
+    lang_repos: dict[str, set[str]] = defaultdict(set)
+    for repo, langs in repo_langs.items():
+        for lang in langs:
+            lang_repos[lang].add(repo)
+    target = round(test_fraction * len(order))
+    test: set[str] = set()
+
+    def keeps_training(repo: str) -> bool:
+        return all(len(lang_repos[lang] - test - {repo}) >= 1 for lang in repo_langs[repo])
+
+    for lang in sorted(lang_repos, key=lambda lang: (len(lang_repos[lang]), lang)):
+        if len(lang_repos[lang]) < 2 or lang_repos[lang] & test:
+            continue
+        for repo in order:
+            if repo in lang_repos[lang] and repo not in test and keeps_training(repo):
+                test.add(repo)
+                break
+    for repo in order:
+        if len(test) >= target:
+            break
+        if repo not in test and keeps_training(repo):
+            test.add(repo)
+    return test
+
+
+def _balanced(docs: list[tuple[str, str]], cap: int, seed: int) -> list[str]:
+    """Up to ``cap`` of ``(repo, id)`` docs, round-robin over repositories in a seeded order."""
+    by_repo: dict[str, list[str]] = defaultdict(list)
+    for repo, doc in docs:
+        by_repo[repo].append(doc)
+    keyed = []
+    for repo, ids in by_repo.items():
+        ids.sort(key=lambda d: _rank(seed, "doc", d))
+        repo_key = _rank(seed, "repo", repo)
+        keyed.extend(((i, repo_key, doc) for i, doc in enumerate(ids)))
+    keyed.sort()
+    return [doc for _, _, doc in keyed[:cap]]
+
+
+@dataclass
+class Sample:
+    """The training and held-out documents (texts already cut to ``max_chars``)."""
+
+    train_ids: list[str]
+    test_ids: list[str]
+    test_repos: list[str]
+    train_repos: list[str]
+    texts: dict[str, str]
+    labels: dict[str, str]
+    where: dict[str, tuple[str, str]]  # id → (repo, path)
+
+
+def sample_docs(docs_dir: Path, params: LangIdParams) -> Sample:
+    """Two passes over the shards: metadata to split and sample, then the chosen texts only, so
+    memory is bounded by the sample (``per_lang`` × languages × ``max_chars``), not the corpus."""
+    meta: dict[str, tuple[str, str, str]] = {}  # id → (repo, path, lang)
+    repo_langs: dict[str, set[str]] = defaultdict(set)
+    columns = ["id", "repo", "path", "lang", "is_generated"]
+    for batch in iter_batches(docs_dir, columns=columns, batch_size=8192):
+        cols = batch.to_pydict()
+        for doc, repo, path, lang, generated in zip(*(cols[c] for c in columns), strict=True):
+            if generated:
+                continue
+            meta[doc] = (repo, path, lang)
+            repo_langs[repo].add(lang)
+    test_repos = split_repos(repo_langs, params.test_fraction, params.seed)
+    pools: dict[tuple[bool, str], list[tuple[str, str]]] = defaultdict(list)
+    for doc, (repo, _, lang) in meta.items():
+        pools[(repo in test_repos, lang)].append((repo, doc))
+    test_cap = max(1, round(params.per_lang * params.test_fraction / (1 - params.test_fraction)))
+    train_ids: list[str] = []
+    test_ids: list[str] = []
+    for (held_out, _), pool in sorted(pools.items()):
+        chosen = _balanced(pool, test_cap if held_out else params.per_lang, params.seed)
+        (test_ids if held_out else train_ids).extend(chosen)
+    wanted = set(train_ids) | set(test_ids)
+    texts: dict[str, str] = {}
+    for batch in iter_batches(docs_dir, columns=["id", "content"], batch_size=1024):
+        cols = batch.to_pydict()
+        for doc, content in zip(cols["id"], cols["content"], strict=True):
+            if doc in wanted:
+                texts[doc] = content[: params.max_chars]
+    return Sample(
+        train_ids=train_ids,
+        test_ids=test_ids,
+        test_repos=sorted(test_repos),
+        train_repos=sorted(set(repo_langs) - test_repos),
+        texts=texts,
+        labels={doc: meta[doc][2] for doc in wanted},
+        where={doc: meta[doc][:2] for doc in wanted},
+    )
+
+
+def vectorize(pipeline: Pipeline, texts: Sequence[str], n_jobs: int = 1, chunk: int = 2000) -> Any:
+    """Hashed features of ``texts``; ``n_jobs`` > 1 hashes chunks in worker processes (the n-gram
+    analyzer is pure Python and holds the GIL). The result does not depend on ``n_jobs``."""
+    vectorizer = pipeline.named_steps["features"]
+    if n_jobs == 1 or len(texts) <= chunk:
+        return vectorizer.transform(texts)
+    import scipy.sparse as sp
+
+    parts = joblib.Parallel(n_jobs=n_jobs)(
+        joblib.delayed(vectorizer.transform)(texts[i : i + chunk]) for i in range(0, len(texts), chunk)
+    )
+    return sp.vstack(parts, format="csr")
+
+
+def _evaluate(actual: list[str], predicted: list[str], labels: Iterable[str]) -> dict[str, Any]:
+    n = len(actual)
+    correct = sum(a == p for a, p in zip(actual, predicted, strict=True))
+    family = sum(FAMILY[a] == FAMILY[p] for a, p in zip(actual, predicted, strict=True))
+    compatible = sum(a == p or (a, p) in COMPATIBLE for a, p in zip(actual, predicted, strict=True))
+    pairs = Counter(zip(actual, predicted, strict=True))
+    per_lang = {}
+    recalls = []
+    for lang in labels:
+        support = sum(c for (a, _), c in pairs.items() if a == lang)
+        predicted_as = sum(c for (_, p), c in pairs.items() if p == lang)
+        hit = pairs[(lang, lang)]
+        per_lang[lang] = {
+            "precision": hit / predicted_as if predicted_as else 0.0,
+            "recall": hit / support if support else 0.0,
+            "support": support,
+        }
+        if support:
+            recalls.append(hit / support)
+    return {
+        "accuracy": correct / n if n else 0.0,
+        "family_accuracy": family / n if n else 0.0,
+        "compatible_accuracy": compatible / n if n else 0.0,
+        "balanced_accuracy": sum(recalls) / len(recalls) if recalls else 0.0,
+        "per_lang": per_lang,
+    }
+
+
+def train(docs_dir: Path, params: LangIdParams, n_jobs: int = 1) -> tuple[Pipeline, dict[str, Any]]:
+    """Fit on the training repositories, evaluate on the held-out ones.
+
+    Returns the fitted pipeline and the evaluation: ``accuracy`` (fine-grained labels),
+    ``family_accuracy``, ``compatible_accuracy`` (the prediction is the label or ``COMPATIBLE``
+    with it: 1 − the held-out false-mismatch rate before ``min_prob``),
+    ``balanced_accuracy`` (mean per-language recall), ``per_lang``
+    {lang: precision, recall, support}, ``confusion`` (one ``{actual, predicted}`` row per held-out
+    document, sorted), ``errors`` (the held-out misses with repo and path), ``train_docs``,
+    ``test_docs``, ``train_repos`` and ``test_repos`` (sorted names). ``n_jobs`` only parallelises
+    feature hashing; the fit itself is single-threaded and the result is the same for any value.
+    """
+    sample = sample_docs(Path(docs_dir), params)
+    if len({sample.labels[d] for d in sample.train_ids}) < 2:
+        raise ValueError(f"langid: {docs_dir} has fewer than two languages to train on")
+    pipeline = build_pipeline(params)
+    x_train = vectorize(pipeline, [sample.texts[d] for d in sample.train_ids], n_jobs)
+    y_train = [sample.labels[d] for d in sample.train_ids]
+    pipeline.named_steps["clf"].fit(x_train, y_train)
+    actual = [sample.labels[d] for d in sample.test_ids]
+    predicted: list[str] = []
+    if sample.test_ids:
+        x_test = vectorize(pipeline, [sample.texts[d] for d in sample.test_ids], n_jobs)
+        predicted = [str(p) for p in pipeline.named_steps["clf"].predict(x_test)]
+    classes = [str(c) for c in pipeline.named_steps["clf"].classes_]
+    evaluation = _evaluate(actual, predicted, sorted(set(classes) | set(actual)))
+    errors = sorted(
+        (*sample.where[d], a, p) for d, a, p in zip(sample.test_ids, actual, predicted, strict=True) if a != p
+    )
+    evaluation.update(
+        confusion=[{"actual": a, "predicted": p} for a, p in sorted(zip(actual, predicted, strict=True))],
+        errors=[{"repo": r, "path": path, "actual": a, "predicted": p} for r, path, a, p in errors],
+        train_docs=len(sample.train_ids),
+        test_docs=len(sample.test_ids),
+        train_repos=sample.train_repos,
+        test_repos=sample.test_repos,
+        classes=classes,
+        params=asdict(params),
+    )
+    return pipeline, evaluation
+
+
+def save(model: Pipeline, path: str | Path) -> None:
+    """Write the fitted pipeline with joblib (compressed: unseen hash buckets are zero weights),
+    atomically. Byte-identical for identical training input and params."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    joblib.dump(model, tmp, compress=3)
+    tmp.replace(path)
+
+
+def load(path: str | Path) -> Pipeline:
+    """Load a model written by ``save``.
+
+    This unpickles, which can run code: model files are only ever loaded from this pipeline's own
+    outputs (``out/langid/model.joblib``, written by the ``langid`` stage and tracked by DVC), never
+    from a download or a user-supplied path.
+    """
+    return joblib.load(path)
+
+
+class LangId:
+    """A loaded model, ready for the signals stage's batches of documents."""
+
+    def __init__(self, model: Pipeline, n_jobs: int = 1) -> None:
+        self.model = model
+        self.n_jobs = n_jobs
+        self.max_chars: int = model.named_steps["features"].preprocessor.max_chars
+        self.classes = np.asarray([str(c) for c in model.named_steps["clf"].classes_])
+
+    @classmethod
+    def from_file(cls, path: str | Path, n_jobs: int = 1) -> LangId:
+        return cls(load(path), n_jobs)
+
+    def predict(self, texts: list[str]) -> tuple[list[str], list[float]]:
+        """The most probable language of each text and its probability."""
+        if not texts:
+            return [], []
+        cut = [t[: self.max_chars] for t in texts]
+        proba = self.model.named_steps["clf"].predict_proba(vectorize(self.model, cut, self.n_jobs))
+        best = proba.argmax(axis=1)
+        return self.classes[best].tolist(), [float(p) for p in proba[np.arange(len(cut)), best]]
+
+
+def is_mismatch(ext_lang: str, pred: str, prob: float, min_prob: float) -> bool:
+    """Whether content contradicts the extension: the model predicts another language with
+    probability ≥ ``min_prob``, outside the extension's family (``COMPATIBLE``: JSX in ``.js``, CSS
+    in ``.scss``, Markdown in ``.mdx``... are not mismatches), or HTML/XML/SVG confused with each
+    other (except SVG in ``.xml``)."""
+    if ext_lang == pred or (ext_lang, pred) in COMPATIBLE:
+        return False
+    return not math.isnan(prob) and prob >= min_prob
