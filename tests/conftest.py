@@ -70,3 +70,64 @@ def sample_package(tmp_path: Path) -> Path:
             "README.md": MD,
         },
     )
+
+
+def web_package(name: str, seed: int) -> dict[str, bytes]:
+    """One small npm package with a file of each target language, varied by ``seed`` so that several
+    packages look like different projects (enough for the language classifier to train and hold out)."""
+    import random
+
+    rng = random.Random(seed)
+    words = ["user", "item", "order", "price", "panel", "button", "theme", "route", "cache", "query", "badge"]
+    a, b, c = rng.sample(words, 3)
+    files = {
+        "package.json": package_json(name),
+        "index.js": (
+            f"import {{ {a}Store }} from './store.js';\n\n/** Format a {b}. */\n"
+            f"export function format{b.title()}({b}, opts = {{}}) {{\n"
+            f"  const {c} = {a}Store.get({b}.id) ?? opts.fallback;\n  return `${{{c}}}:${{{b}.name}}`;\n}}\n"
+        ),
+        "src/util.ts": (
+            f"export interface {a.title()} {{\n  id: number;\n  {b}: string;\n  tags?: readonly string[];\n}}\n\n"
+            f"export function by{b.title()}<T extends {a.title()}>(xs: T[]): Map<string, T> {{\n"
+            f"  return new Map(xs.map((x): [string, T] => [x.{b}, x]));\n}}\n"
+        ),
+        "src/App.tsx": (
+            f"import React from 'react';\n\nexport function {a.title()}List({{ {b}s }}: {{ {b}s: string[] }}) {{\n"
+            f'  return (\n    <ul className="{c}-list">\n      {{{b}s.map((x) => <li key={{x}}>{{x}}</li>)}}\n'
+            "    </ul>\n  );\n}\n"
+        ),
+        "styles/main.css": (
+            f".{a}-{b} {{\n  display: flex;\n  margin: 0 auto;\n  color: var(--{c}-color, #333);\n}}\n\n"
+            f"@media (max-width: 600px) {{\n  .{a}-{b} {{\n    flex-direction: column;\n  }}\n}}\n"
+        ),
+        "styles/theme.scss": (
+            f"$ {c}-radius: 4px;\n".replace("$ ", "$")
+            + f"@mixin {a}($size) {{\n  width: $size;\n  border-radius: ${c}-radius;\n}}\n\n"
+            f".{b} {{\n  @include {a}(10px);\n  &:hover {{\n    opacity: 0.8;\n  }}\n}}\n"
+        ),
+        "icons/icon.svg": (
+            '<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24" viewBox="0 0 24 24" '
+            f'fill="none" stroke="currentColor"><path d="M{seed % 9} 2l{seed % 7} 7h7"/>'
+            f'<circle cx="12" cy="{seed % 20}" r="3"/></svg>\n'
+        ),
+        "README.md": (
+            f"# {name}\n\nA small library for {a} and {b} handling.\n\n## Install\n\n```sh\nnpm install {name}\n```\n\n"
+            f"## Usage\n\nCall `format{b.title()}` with a {b} object. See the docs for {c} options.\n"
+        ),
+        "docs/guide.mdx": (
+            f"import {{ Tabs }} from '@site/components';\n\n# {a.title()} guide\n\n"
+            f"Learn how to use the {b} helpers.\n\n<Tabs items={{['npm', 'yarn']}}>\n  <p>{c}</p>\n</Tabs>\n\n"
+            f"export const meta = {{ title: '{a}' }};\n"
+        ),
+        "res/config.xml": (
+            f'<?xml version="1.0" encoding="utf-8"?>\n<widget id="org.example.{a}" version="1.0.{seed}">\n'
+            f'  <name>{b.title()}</name>\n  <preference name="{c}" value="true" />\n</widget>\n'
+        ),
+        "demo/index.html": (
+            f'<!doctype html>\n<html lang="en">\n<head>\n  <meta charset="utf-8">\n  <title>{a} demo</title>\n'
+            f"</head>\n<body>\n  <h1>{b.title()} demo</h1>\n  <p>This page shows the {c} widget with some text "
+            f"that a reader would see on the page.</p>\n</body>\n</html>\n"
+        ),
+    }
+    return {path: text.encode() if isinstance(text, str) else text for path, text in files.items()}

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import JS, MD, SVG, TS, package_json, write_tree
+from conftest import JS, MD, SVG, package_json, web_package, write_tree
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -56,19 +56,6 @@ def _tree_bytes(root: Path) -> dict[str, bytes]:
 
 BINARY = b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00" + bytes(range(256))
 
-NPM_FIXTURE: dict[str, bytes] = {
-    "alpha@1.0.0/package.json": package_json("alpha"),
-    "alpha@1.0.0/index.js": JS,
-    "alpha@1.0.0/types/index.d.ts": TS,
-    "alpha@1.0.0/README.md": MD,
-    "alpha@1.0.0/empty.js": b"",
-    "beta@1.0.0/package.json": package_json("beta"),
-    "beta@1.0.0/lib/util.ts": TS,
-    "beta@1.0.0/icons/add.svg": SVG,
-    "beta@1.0.0/CHANGELOG.md": MD,
-    "beta@1.0.0/bin/native.dat": BINARY,
-}
-
 
 @pytest.fixture
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -93,74 +80,117 @@ def _init_repo(root: Path) -> None:
     Repo.init(os.fspath(root)).close()
 
 
-# --- 1. dvc repro of the real ingest stage --------------------------------------------------------
+# --- 1. dvc repro of the real pipeline -------------------------------------------------------------
+
+PACKAGES = [f"pkg{i}" for i in range(6)]
+STAGES = ["ingest", "langid", "signals", "filter"]
 
 
-def test_dvc_repro_ingest_on_tiny_fixture(isolated_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`dvc repro` on the project's own dvc.yaml/params.yaml/stages must run end to end and leave a
-    clean, cached pipeline.
-
-    Unit tests call ``run_ingest`` directly; only a real repro checks what they cannot: that every dep
-    in dvc.yaml exists and every file the stage writes is a declared out (an undeclared one is left
-    untracked in git), that ``python stages/ingest.py`` works as DVC runs it (from the repo root,
-    through the shell), that the metrics file has the documented shape and obeys conservation, and
-    that a second repro is a no-op (dvc.lock agrees with the outputs, nothing is rewritten).
-    """
+def _pipeline_repo(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A throwaway git+DVC repo holding the project's dvc.yaml, params.yaml, stages and code, and six
+    small real-shaped npm packages (plus an empty and a binary file) as data/."""
     from dvc.repo import Repo
 
-    root = isolated_env / "repo"
     _init_repo(root)
     shutil.copy2(PROJECT / "dvc.yaml", root / "dvc.yaml")
     shutil.copy2(PROJECT / "params.yaml", root / "params.yaml")
     shutil.copytree(PROJECT / "stages", root / "stages", ignore=shutil.ignore_patterns("__pycache__"))
-    # dvc.yaml depends on src/codeprep/{sources,shards}: copy the package, and make the stage import
-    # this copy (PYTHONPATH beats the editable install) so the deps DVC hashes are the code that runs.
+    # dvc.yaml depends on src/codeprep/...: copy the package, and make the stages import this copy
+    # (PYTHONPATH beats the editable install) so the deps DVC hashes are the code that runs.
     shutil.copytree(PROJECT / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     monkeypatch.setenv("PYTHONPATH", os.fspath(root / "src"))
-    write_tree(root / "data" / "npm", NPM_FIXTURE)
+    for i, name in enumerate(PACKAGES):
+        write_tree(root / "data" / "npm" / f"{name}@1.0.0", web_package(name, i))
+    write_tree(root / "data" / "npm" / "pkg0@1.0.0", {"empty.js": b"", "bin/native.dat": BINARY})
     monkeypatch.chdir(root)
-
     with Repo(os.fspath(root)) as repo:
         repo.add("data")
     _git(root, "add", "-A")
     _git(root, "commit", "-q", "-m", "fixture")
 
+
+def test_dvc_repro_runs_the_pipeline_on_a_fixture(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dvc repro` on the project's own dvc.yaml/params.yaml/stages must run end to end and leave a
+    clean, cached pipeline.
+
+    Unit tests call the stage functions directly; only a real repro checks what they cannot: that every
+    dep in dvc.yaml exists and every file a stage writes is a declared out (an undeclared one is left
+    untracked in git), that ``python stages/<stage>.py`` works as DVC runs it, that the metrics files
+    have the documented shape and obey conservation, and that a second repro is a no-op.
+    """
+    from dvc.repo import Repo
+
+    root = isolated_env / "repo"
+    _pipeline_repo(root, monkeypatch)
     with Repo(os.fspath(root)) as repo:
         ran = repo.reproduce()
-    assert [stage.addressing for stage in ran] == ["ingest"]
-    # Everything the stage wrote is either a DVC-tracked out (git-ignored by DVC) or a declared
-    # uncached metric: an out missing from dvc.yaml would show up here as an untracked file.
+    assert [stage.addressing for stage in ran] == STAGES
     untracked = _git(root, "status", "--porcelain", "--untracked-files=all").splitlines()
     assert sorted(untracked) == [
         "?? dvc.lock",
+        "?? metrics/filter.json",
         "?? metrics/ingest.json",
+        "?? metrics/langid.json",
+        "?? metrics/signals.json",
+        "?? out/filter/.gitignore",
         "?? out/ingest/.gitignore",
+        "?? out/langid/.gitignore",
+        "?? out/signals/.gitignore",
         "?? plots/ingest_by_lang.csv",
+        "?? plots/langid_confusion.csv",
     ]
 
-    metrics = json.loads((root / "metrics" / "ingest.json").read_text())
-    assert set(metrics) == {"docs_in", "docs_out", "bytes_out", "removed", "by_lang"}
-    assert metrics["docs_in"] == len(NPM_FIXTURE)
-    assert metrics["docs_in"] == metrics["docs_out"] + sum(metrics["removed"].values())
-    assert metrics["removed"].get("empty") == 1
-    assert metrics["removed"].get("binary") == 1
-    assert metrics["docs_out"] == len(NPM_FIXTURE) - 2
-    assert metrics["bytes_out"] > 0
-    assert sum(lang["docs"] for lang in metrics["by_lang"].values()) == metrics["docs_out"]
+    ingest = json.loads((root / "metrics" / "ingest.json").read_text())
+    assert set(ingest) == {"docs_in", "docs_out", "bytes_out", "removed", "by_lang"}
+    assert ingest["docs_in"] == ingest["docs_out"] + sum(ingest["removed"].values())
+    assert ingest["removed"] == {"binary": 1, "empty": 1}
+    filtered = json.loads((root / "metrics" / "filter.json").read_text())
+    assert set(filtered) == {
+        "docs_in",
+        "docs_out",
+        "removed",
+        "syntax_validity",
+        "language_accuracy",
+        "data_quality",
+        "by_lang",
+    }
+    assert filtered["docs_in"] == ingest["docs_out"]
+    assert filtered["docs_in"] == filtered["docs_out"] + sum(filtered["removed"].values())
+    assert filtered["docs_out"] > 0 and filtered["syntax_validity"] == 1.0
 
-    shards = sorted((root / "out" / "ingest" / "docs").glob("part-*.parquet"))
-    shards += sorted((root / "out" / "ingest" / "removed").glob("part-*.parquet"))
-    assert shards, "the stage wrote no parquet shards"
+    shards = sorted((root / "out").rglob("part-*.parquet"))
     mtimes = {p: p.stat().st_mtime_ns for p in shards}
-    lock = (root / "dvc.lock").read_text()
-    for dep in ("data", "stages/ingest.py", "src/codeprep/sources", "src/codeprep/shards"):
-        assert f"path: {dep}\n" in lock
-
     with Repo(os.fspath(root)) as repo:
         assert repo.status() == {}
         assert repo.reproduce() == []
-        assert repo.status() == {}
     assert {p: p.stat().st_mtime_ns for p in shards} == mtimes
+
+
+def test_threshold_experiment_reruns_filter_only(isolated_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`dvc exp run -S filter.<lang>.max_chars=...` must re-run filter (and what follows) on the
+    cached signals, never ingest, langid or signals: that is what makes threshold sweeps cheap."""
+    from dvc.cli import main as dvc_main
+    from dvc.repo import Repo
+
+    root = isolated_env / "repo"
+    _pipeline_repo(root, monkeypatch)
+    with Repo(os.fspath(root)) as repo:
+        repo.reproduce()
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "baseline")
+    before = json.loads((root / "metrics" / "filter.json").read_text())
+    upstream = sorted(p for stage in STAGES[:3] for p in (root / "out" / stage).rglob("*") if p.is_file())
+    mtimes = {p: p.stat().st_mtime_ns for p in upstream}
+
+    assert dvc_main(["exp", "run", "-S", "filter.javascript.max_chars=60", "-q"]) == 0
+    after = json.loads((root / "metrics" / "filter.json").read_text())
+    assert after["removed"].get("too_long", 0) > before["removed"].get("too_long", 0)
+    assert after["docs_out"] < before["docs_out"]
+    assert {p: p.stat().st_mtime_ns for p in upstream} == mtimes  # nothing upstream was rewritten
+    lock = (root / "dvc.lock").read_text()
+    assert "max_chars: 60" in lock
 
 
 # --- 2. dvc push / pull through an S3 remote (moto) ----------------------------------------------
