@@ -8,8 +8,11 @@ import os
 import sys
 import tarfile
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from codeprep.shards import doc_id
 
 # DVC stage commands call `python`: make it this interpreter, whatever PATH the runner had.
 os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
@@ -131,3 +134,27 @@ def web_package(name: str, seed: int) -> dict[str, bytes]:
         ),
     }
     return {path: text.encode() if isinstance(text, str) else text for path, text in files.items()}
+
+
+def signals_record(path: str, lang: str, content: str, **flags: Any) -> dict[str, Any]:
+    """A document as the signals stage writes it (real syntax and quality signals, given langid)."""
+    record = {
+        "id": doc_id("test", "repo", "1.0.0", path, content.encode()),
+        "source": "test",
+        "repo": flags.pop("repo", "repo"),
+        "version": "1.0.0",
+        "path": path,
+        "license": "MIT",
+        "lang": lang,
+        "content": content,
+        "size_bytes": len(content.encode()),
+        "encoding": "utf-8",
+        "is_vendored": False,
+        "is_minified": flags.pop("is_minified", False),
+        "is_generated": flags.pop("is_generated", False),
+    }
+    from codeprep.signals.stage import signals_for
+
+    record.update(signals_for(record, "tree-sitter"))
+    record.update(lang_pred=lang, lang_prob=0.99, lang_mismatch=flags.pop("lang_mismatch", False))
+    return record

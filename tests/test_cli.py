@@ -66,3 +66,39 @@ def test_show_prints_metrics_and_samples(workspace: Path) -> None:
     missing = CliRunner().invoke(main, ["show", "nostage"])
     assert missing.exit_code != 0 and "no stage 'nostage'" in missing.output
     assert os.path.exists("metrics/ingest.json")
+
+
+def test_explain_shows_signals_thresholds_and_the_deciding_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After signals/filter, explain lists every rule with its value, threshold and params key, and the
+    filter stage's verdict."""
+    from conftest import signals_record
+
+    from codeprep.filters.stage import run_filter
+    from codeprep.params import load_params
+    from codeprep.shards import ShardWriter
+    from codeprep.signals.stage import SIGNALS_SCHEMA
+
+    project = Path(__file__).parents[1]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "params.yaml").write_text((project / "params.yaml").read_text())
+    long_js = "export const a = 1;\n" * 3000
+    with ShardWriter(Path("out/signals/docs"), SIGNALS_SCHEMA) as writer:
+        writer.write(signals_record("src/long.js", "javascript", long_js))
+    Path("metrics").mkdir()
+    Path("metrics/langid.json").write_text('{"accuracy": 0.9}')
+    run_filter(
+        load_params("params.yaml"),
+        Path("out/signals/docs"),
+        Path("out/filter"),
+        Path("metrics/langid.json"),
+        Path("metrics/filter.json"),
+        1,
+    )
+    result = CliRunner().invoke(main, ["explain", "src/long.js"])
+    assert result.exit_code == 0, result.output
+    assert "[signals] KEPT" in result.output and "syntax_ok: True" in result.output
+    assert "[filter] REMOVED  reason=too_long" in result.output
+    assert "FAIL  too_long" in result.output and "(filter.javascript.max_chars)" in result.output
+    assert "pass  too_short" in result.output and "pass  syntax_error" in result.output

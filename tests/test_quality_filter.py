@@ -9,6 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from conftest import signals_record
 
 from codeprep.execute.local import map_shards
 from codeprep.filters.rules import decide, evaluate, rules_for
@@ -16,7 +17,7 @@ from codeprep.filters.stage import run_filter
 from codeprep.params import load_params
 from codeprep.shards import DOC_SCHEMA, RemovedLog, ShardFile, ShardWriter, doc_id, iter_records
 from codeprep.signals.quality import html_visible_text, quality_signals
-from codeprep.signals.stage import SIGNALS_SCHEMA, signals_for
+from codeprep.signals.stage import SIGNALS_SCHEMA
 
 PARAMS = load_params(Path(__file__).parents[1] / "params.yaml")
 
@@ -54,44 +55,23 @@ def test_html_visible_text_ignores_scripts_and_styles() -> None:
     assert html_visible_text('<?xml version="1.0" encoding="ISO-8859-1"?><html><body>x</body></html>') == "x"
 
 
-def _signals_record(path: str, lang: str, content: str, **flags: Any) -> dict[str, Any]:
-    record = {
-        "id": doc_id("test", "repo", "1.0.0", path, content.encode()),
-        "source": "test",
-        "repo": flags.pop("repo", "repo"),
-        "version": "1.0.0",
-        "path": path,
-        "license": "MIT",
-        "lang": lang,
-        "content": content,
-        "size_bytes": len(content.encode()),
-        "encoding": "utf-8",
-        "is_vendored": False,
-        "is_minified": flags.pop("is_minified", False),
-        "is_generated": flags.pop("is_generated", False),
-    }
-    record.update(signals_for(record, "tree-sitter"))
-    record.update(lang_pred=lang, lang_prob=0.99, lang_mismatch=flags.pop("lang_mismatch", False))
-    return record
-
-
 GOOD_JS = "export function add(a, b) {\n  // sum\n  return a + b;\n}\n\nexport const two = add(1, 1);\n"
 
 
 def test_each_rule_decides_with_its_threshold() -> None:
     rules = rules_for(PARAMS, "javascript")
-    assert decide(evaluate(_signals_record("a.js", "javascript", GOOD_JS), rules)) is None
+    assert decide(evaluate(signals_record("a.js", "javascript", GOOD_JS), rules)) is None
     cases = {
-        "too_short": _signals_record("b.js", "javascript", "let a;\n"),
-        "too_long": _signals_record("c.js", "javascript", "let a = 1;\n" * 6000),
-        "syntax_error": _signals_record("d.js", "javascript", GOOD_JS + "function (\n"),
-        "generated": _signals_record("e.js", "javascript", GOOD_JS, is_generated=True),
-        "minified": _signals_record("f.js", "javascript", GOOD_JS, is_minified=True),
-        "lang_mismatch": _signals_record("g.js", "javascript", GOOD_JS, lang_mismatch=True),
-        "max_line_length": _signals_record(
+        "too_short": signals_record("b.js", "javascript", "let a;\n"),
+        "too_long": signals_record("c.js", "javascript", "let a = 1;\n" * 6000),
+        "syntax_error": signals_record("d.js", "javascript", GOOD_JS + "function (\n"),
+        "generated": signals_record("e.js", "javascript", GOOD_JS, is_generated=True),
+        "minified": signals_record("f.js", "javascript", GOOD_JS, is_minified=True),
+        "lang_mismatch": signals_record("g.js", "javascript", GOOD_JS, lang_mismatch=True),
+        "max_line_length": signals_record(
             "h.js", "javascript", "const s = '" + "x" * 1200 + "';\n" + GOOD_JS * 20
         ),
-        "low_alnum": _signals_record("i.js", "javascript", "/* " + "-=+*" * 40 + " */\nlet a = 1;\n"),
+        "low_alnum": signals_record("i.js", "javascript", "/* " + "-=+*" * 40 + " */\nlet a = 1;\n"),
     }
     for expected, record in cases.items():
         failed = decide(evaluate(record, rules))
@@ -103,14 +83,14 @@ def test_each_rule_decides_with_its_threshold() -> None:
 def test_per_language_overrides_and_syntax_switch() -> None:
     params = json.loads(json.dumps(PARAMS))
     params["filter"]["require_valid_syntax"]["javascript"] = False
-    broken = _signals_record("d.js", "javascript", GOOD_JS + "function (\n")
+    broken = signals_record("d.js", "javascript", GOOD_JS + "function (\n")
     assert decide(evaluate(broken, rules_for(params, "javascript"))) is None
     icon = (
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path d="'
         + "M12 2l3 7h7" * 40
         + '"/></svg>'
     )
-    svg = _signals_record("i.svg", "svg", icon, is_minified=True)
+    svg = signals_record("i.svg", "svg", icon, is_minified=True)
     assert decide(evaluate(svg, rules_for(PARAMS, "svg"))) is None  # icons are one-liners by nature
 
 
@@ -167,11 +147,11 @@ def test_map_shards_is_byte_identical_for_any_worker_count(tmp_path: Path) -> No
 
 def test_filter_stage_conserves_and_reports(tmp_path: Path) -> None:
     records = [
-        _signals_record("ok.js", "javascript", GOOD_JS),
-        _signals_record("bad.js", "javascript", GOOD_JS + "function (\n"),
-        _signals_record("gen.js", "javascript", GOOD_JS, is_generated=True),
-        _signals_record("ok.css", "css", "a {\n  color: red;\n}\n\n.b > .c {\n  margin: 0 auto;\n}\n"),
-        _signals_record("README.md", "markdown", "# Title\n\n" + "Some prose about the package. " * 10),
+        signals_record("ok.js", "javascript", GOOD_JS),
+        signals_record("bad.js", "javascript", GOOD_JS + "function (\n"),
+        signals_record("gen.js", "javascript", GOOD_JS, is_generated=True),
+        signals_record("ok.css", "css", "a {\n  color: red;\n}\n\n.b > .c {\n  margin: 0 auto;\n}\n"),
+        signals_record("README.md", "markdown", "# Title\n\n" + "Some prose about the package. " * 10),
     ]
     with ShardWriter(tmp_path / "signals", SIGNALS_SCHEMA) as writer:
         for record in records:
