@@ -33,12 +33,10 @@ Units: MB = 10^6 bytes everywhere (RSS included). Scratch inputs and outputs go 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import datetime as dt
 import json
 import os
-import platform
 import resource
 import shutil
 import statistics
@@ -47,6 +45,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from machine import machine_facts
 
 ROOT = Path(__file__).resolve().parent.parent
 MB = 1_000_000
@@ -208,17 +208,7 @@ def measure(
 def machine() -> dict[str, Any]:
     import pyarrow
 
-    facts: dict[str, Any] = {
-        "cpu_count": os.cpu_count(),
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "pyarrow": pyarrow.__version__,
-    }
-    with contextlib.suppress(ValueError, OSError, AttributeError):
-        facts["memory_mb"] = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / MB)
-    return facts
+    return {**machine_facts(), "pyarrow": pyarrow.__version__}
 
 
 def markdown(rows: list[dict[str, Any]], flat: dict[str, Any]) -> str:

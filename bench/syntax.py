@@ -81,7 +81,6 @@ import filecmp
 import json
 import multiprocessing
 import os
-import platform
 import pyexpat
 import random
 import re
@@ -98,6 +97,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from machine import machine_facts
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_SRC = ROOT / "bench" / "reference"
@@ -698,15 +699,7 @@ def markdown(results: list[dict[str, Any]]) -> str:
 
 
 def machine() -> dict[str, Any]:
-    facts: dict[str, Any] = {
-        "cpu_count": os.cpu_count(),
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-    }
-    with contextlib.suppress(AttributeError, OSError):
-        facts["cpus_available"] = len(os.sched_getaffinity(0))
+    facts = machine_facts()
     with contextlib.suppress(OSError, subprocess.SubprocessError):
         facts["node"] = subprocess.run(
             ["node", "--version"], capture_output=True, text=True, check=True

@@ -15,6 +15,8 @@ METRICS = (
     "family_accuracy",
     "compatible_accuracy",
     "balanced_accuracy",
+    "unambiguous_accuracy",
+    "ambiguous_docs",
     "per_lang",
     "train_docs",
     "test_docs",

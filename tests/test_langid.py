@@ -6,6 +6,7 @@ stage script end to end."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import importlib.util
 import json
 import random
@@ -19,12 +20,14 @@ from codeprep.shards import DOC_SCHEMA, ShardWriter, doc_id
 from codeprep.signals.langid import (
     LangId,
     LangIdParams,
+    build_pipeline,
     is_mismatch,
     load,
     sample_docs,
     save,
     split_repos,
     train,
+    valid_as,
 )
 
 STAGE = Path(__file__).resolve().parents[1] / "stages" / "langid.py"
@@ -285,6 +288,8 @@ def test_heldout_accuracy_is_high(trained: tuple) -> None:
     assert evaluation["accuracy"] >= 0.95, evaluation["errors"]
     assert evaluation["compatible_accuracy"] >= evaluation["accuracy"]
     assert evaluation["family_accuracy"] >= evaluation["compatible_accuracy"]
+    assert evaluation["unambiguous_accuracy"] >= evaluation["accuracy"]
+    assert evaluation["ambiguous_docs"] == sum(e["ambiguous"] for e in evaluation["errors"])
     assert set(evaluation["per_lang"]) == set(GENERATORS)
     for lang, figures in evaluation["per_lang"].items():
         assert figures["support"] > 0, lang
@@ -343,8 +348,35 @@ def test_model_file_is_deterministic(corpus: Path, trained: tuple, tmp_path: Pat
     save(first, tmp_path / "a.joblib")
     save(second, tmp_path / "b.joblib")
     assert (tmp_path / "a.joblib").read_bytes() == (tmp_path / "b.joblib").read_bytes()
+    # nothing process-specific (the word analyzer caches id(stop_words), a memory address) is saved
+    features = load(tmp_path / "a.joblib").named_steps["features"]
+    assert not any(hasattr(step, "_stop_words_id") for _, step in features.transformer_list)
     texts = [_ts(random.Random(1)), _svg(random.Random(2))]
     assert LangId(load(tmp_path / "a.joblib")).predict(texts) == LangId(first).predict(texts)
+
+
+def test_token_features_are_optional(corpus: Path) -> None:
+    """token_ngram_max 0 is the character-only model; the default adds a token block, weighted."""
+    chars_only, _ = train(corpus, dataclasses.replace(PARAMS, token_ngram_max=0))
+    features = build_pipeline(PARAMS).named_steps["features"]
+    assert [name for name, _ in features.transformer_list] == ["chars", "tokens"]
+    assert features.transformer_weights == {"tokens": PARAMS.token_weight}
+    assert LangId(chars_only).max_chars == PARAMS.max_chars
+    texts = [_ts(random.Random(3)), _css(random.Random(4))]
+    assert LangId(chars_only).predict(texts)[0] == ["typescript", "css"]
+
+
+def test_label_ambiguity() -> None:
+    """valid_as: JavaScript is valid TypeScript, TypeScript with annotations is not JavaScript, and an
+    .mdx using ESM or components is not plain Markdown (fenced code does not count)."""
+    rng = random.Random("ambiguous")
+    assert valid_as("typescript", _js(rng))
+    assert not valid_as("javascript", _ts(rng))
+    assert valid_as("markdown", _markdown(rng))
+    assert not valid_as("markdown", _mdx(rng))
+    fenced = "# Title\n\n```tsx\nimport Tabs from '@theme/Tabs';\n<Tabs />\n```\n\nText.\n"
+    assert valid_as("markdown", fenced)
+    assert not valid_as("markdown", fenced + "\n<Tabs>\n\nx\n\n</Tabs>\n")
 
 
 def test_params_reject_unknown_keys() -> None:
@@ -354,6 +386,9 @@ def test_params_reject_unknown_keys() -> None:
         LangIdParams.from_params({"per_language": 100})
     with pytest.raises(ValueError, match="test_fraction"):
         LangIdParams.from_params({"test_fraction": 1.0})
+    assert LangIdParams.from_params({"token_ngram_max": 0}).token_ngram_max == 0
+    with pytest.raises(ValueError, match="token"):
+        LangIdParams.from_params({"token_weight": 0})
 
 
 def test_stage_script_end_to_end(corpus: Path, tmp_path: Path) -> None:

@@ -74,6 +74,8 @@ import warnings
 from dataclasses import dataclass
 from functools import cache
 
+from codeprep.shards.schema import LANGS
+
 __all__ = [
     "ESPRIMA_MAX_CHARS",
     "HTML_FATAL_CODES",
@@ -96,20 +98,7 @@ HTML_MAX_CHARS = 4_000_000
 #: Paragraph merges an MDX JSX region may try before it is declared unclosed (bounds time).
 MDX_MAX_REGION_PARSES = 200
 
-LANGS_CHECKED = (
-    "javascript",
-    "typescript",
-    "jsx",
-    "tsx",
-    "xml",
-    "svg",
-    "html",
-    "mdx",
-    "markdown",
-    "css",
-    "scss",
-    "json",
-)
+LANGS_CHECKED = tuple(lang for lang in LANGS if lang != "other")
 
 
 @dataclass(frozen=True)
