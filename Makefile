@@ -44,9 +44,10 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## bench: run the benchmarks on the default sample (figures go to bench/results/)
+## bench: run the benchmarks on the default sample (figures go to bench/results/); needs `make repro` first
 bench: data
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/syntax.py
 
 clean:
 	rm -rf out .pytest_cache .ruff_cache bench/work
