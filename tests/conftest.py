@@ -54,6 +54,17 @@ def write_tree(root: Path, files: dict[str, bytes]) -> Path:
     return root
 
 
+#: The keys metrics/filter.json must have, exactly (issue 4).
+FILTER_METRIC_KEYS = {
+    "docs_in",
+    "docs_out",
+    "removed",
+    "syntax_validity",
+    "language_accuracy",
+    "data_quality",
+    "by_lang",
+}
+
 JS = b"export function add(a, b) {\n  return a + b;\n}\n"
 TS = b"export interface Point { x: number; y: number }\nexport const origin: Point = { x: 0, y: 0 };\n"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path d="M12 2v20"/></svg>\n'

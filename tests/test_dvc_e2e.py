@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import JS, MD, SVG, package_json, web_package, write_tree
+from conftest import FILTER_METRIC_KEYS, JS, MD, SVG, package_json, web_package, write_tree
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -147,15 +147,7 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
     assert ingest["docs_in"] == ingest["docs_out"] + sum(ingest["removed"].values())
     assert ingest["removed"] == {"binary": 1, "empty": 1}
     filtered = json.loads((root / "metrics" / "filter.json").read_text())
-    assert set(filtered) == {
-        "docs_in",
-        "docs_out",
-        "removed",
-        "syntax_validity",
-        "language_accuracy",
-        "data_quality",
-        "by_lang",
-    }
+    assert set(filtered) == FILTER_METRIC_KEYS
     assert filtered["docs_in"] == ingest["docs_out"]
     assert filtered["docs_in"] == filtered["docs_out"] + sum(filtered["removed"].values())
     assert filtered["docs_out"] > 0 and filtered["syntax_validity"] == 1.0

@@ -9,7 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
-from conftest import signals_record
+from conftest import FILTER_METRIC_KEYS, signals_record
 
 from codeprep.execute.local import map_shards
 from codeprep.filters.rules import decide, evaluate, rules_for
@@ -160,15 +160,7 @@ def test_filter_stage_conserves_and_reports(tmp_path: Path) -> None:
     metrics = run_filter(
         PARAMS, tmp_path / "signals", tmp_path / "out", tmp_path / "langid.json", tmp_path / "m.json", 1
     )
-    assert set(metrics) == {
-        "docs_in",
-        "docs_out",
-        "removed",
-        "syntax_validity",
-        "language_accuracy",
-        "data_quality",
-        "by_lang",
-    }
+    assert set(metrics) == FILTER_METRIC_KEYS
     assert (metrics["docs_in"], metrics["docs_out"]) == (5, 3)
     assert metrics["removed"] == {"generated": 1, "syntax_error": 1}
     assert metrics["syntax_validity"] == 1.0 and metrics["language_accuracy"] == 0.97
