@@ -21,6 +21,11 @@ def _round(value: Any) -> Any:
     return value
 
 
+def ratio(numerator: float, denominator: float) -> float | None:
+    """A fraction for a metrics file, or None (JSON null) when there is nothing to divide by."""
+    return numerator / denominator if denominator else None
+
+
 def _write_atomic(path: str | Path, text: str) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ folders and published only when every shard succeeded.
 from __future__ import annotations
 
 import multiprocessing
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -74,3 +75,14 @@ def map_shards(
     publish(out_stage, out_dir)
     publish(removed_stage, removed_dir)
     return sorted(results, key=lambda r: r.index)
+
+
+def merge_by_lang(results: list[ShardResult]) -> tuple[dict[str, Counter[str]], Counter[str]]:
+    """Sum per-shard ``{lang: {counter: n}}`` statistics: per language, and over all languages."""
+    by_lang: dict[str, Counter[str]] = {}
+    total: Counter[str] = Counter()
+    for result in results:
+        for lang, counts in result.stats.items():
+            by_lang.setdefault(lang, Counter()).update(counts)
+            total.update(counts)
+    return dict(sorted(by_lang.items())), total

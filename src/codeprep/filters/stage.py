@@ -14,9 +14,9 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from codeprep.execute.local import map_shards
+from codeprep.execute.local import map_shards, merge_by_lang
 from codeprep.filters.rules import QUALITY, LangRules, decide, evaluate, rules_for
-from codeprep.metrics import write_json
+from codeprep.metrics import ratio, write_json
 from codeprep.shards import LANGS, RemovedLog, ShardFile
 from codeprep.signals.stage import SIGNALS_SCHEMA
 
@@ -53,10 +53,6 @@ class FilterTask:
         return {lang: dict(c) for lang, c in stats.items()}
 
 
-def _ratio(numerator: int, denominator: int) -> float | None:
-    return numerator / denominator if denominator else None
-
-
 def run_filter(
     params: dict[str, Any],
     in_dir: Path,
@@ -67,30 +63,25 @@ def run_filter(
 ) -> dict[str, Any]:
     task = FilterTask({lang: rules_for(params, lang) for lang in LANGS})
     results = map_shards(task, in_dir, out_dir / "docs", out_dir / "removed", SIGNALS_SCHEMA, STAGE, workers)
-    by_lang: dict[str, Counter[str]] = {}
+    by_lang, total = merge_by_lang(results)
     removed: Counter[str] = Counter()
     for result in results:
         removed.update(result.removed)
-        for lang, counts in result.stats.items():
-            by_lang.setdefault(lang, Counter()).update(counts)
-    total = Counter()
-    for counts in by_lang.values():
-        total.update(counts)
     metrics = {
         "docs_in": total["docs_in"],
         "docs_out": total["docs_out"],
         "removed": dict(sorted(removed.items())),
-        "syntax_validity": _ratio(total["syntax_ok_out"], total["syntax_checked_out"]),
+        "syntax_validity": ratio(total["syntax_ok_out"], total["syntax_checked_out"]),
         "language_accuracy": json.loads(langid_metrics.read_text(encoding="utf-8"))["accuracy"],
-        "data_quality": _ratio(total["quality_pass"], total["docs_in"]),
+        "data_quality": ratio(total["quality_pass"], total["docs_in"]),
         "by_lang": {
             lang: {
                 "docs_in": c["docs_in"],
                 "docs_out": c["docs_out"],
-                "syntax_validity_in": _ratio(c["syntax_ok_in"], c["syntax_checked_in"]),
-                "data_quality": _ratio(c["quality_pass"], c["docs_in"]),
+                "syntax_validity_in": ratio(c["syntax_ok_in"], c["syntax_checked_in"]),
+                "data_quality": ratio(c["quality_pass"], c["docs_in"]),
             }
-            for lang, c in sorted(by_lang.items())
+            for lang, c in by_lang.items()
         },
     }
     if metrics["docs_in"] != metrics["docs_out"] + sum(removed.values()):

@@ -123,15 +123,15 @@ class ShardWriter(PublishOnSuccess):
         self.schema = schema
         self.max_bytes = max_bytes
         self.row_group_bytes = min(row_group_bytes, max_bytes)
-        self.rows_written = 0
         self.shards_written = 0
         self._shard: ShardFile | None = None
 
+    def _open_shard(self) -> ShardFile:
+        return ShardFile(self.staging / shard_name(self.shards_written), self.schema, self.row_group_bytes)
+
     def write(self, record: Mapping[str, Any]) -> None:
         if self._shard is None:
-            self._shard = ShardFile(
-                self.staging / shard_name(self.shards_written), self.schema, self.row_group_bytes
-            )
+            self._shard = self._open_shard()
         self._shard.write(record)
         if self._shard.pending_bytes >= self.max_bytes:
             self._close_shard()
@@ -140,7 +140,6 @@ class ShardWriter(PublishOnSuccess):
         if self._shard is None:
             return
         self._shard.close()
-        self.rows_written += self._shard.rows
         self.shards_written += 1
         self._shard = None
 
@@ -148,7 +147,7 @@ class ShardWriter(PublishOnSuccess):
         """Write the last rows (an empty shard if nothing was written, so the schema is always
         readable) and publish the directory atomically."""
         if self._shard is None and self.shards_written == 0:
-            self._shard = ShardFile(self.staging / shard_name(0), self.schema, self.row_group_bytes)
+            self._shard = self._open_shard()
         self._close_shard()
         publish(self.staging, self.final)
 

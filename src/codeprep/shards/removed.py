@@ -48,10 +48,6 @@ class RemovedLog(PublishOnSuccess):
             }
         )
 
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
     def close(self) -> None:
         self._writer.close()
 

@@ -77,13 +77,17 @@ def html_visible_text(text: str) -> str:
     return _WHITESPACE.sub(" ", root.text_content()).strip()
 
 
-def quality_signals(text: str, lang: str, comment_bytes: int) -> dict[str, Any]:
+def quality_signals(
+    text: str, lang: str, comment_bytes: int, size_bytes: int | None = None
+) -> dict[str, Any]:
     """Signals of one document; ``comment_bytes`` comes from the syntax parser's comment nodes.
 
     ``numeric_fraction`` is digits among non-whitespace characters (data tables, coordinate dumps);
     the other fractions are over all characters, as in bigcode's filters.
     """
     n = max(1, len(text))
+    if size_bytes is None:  # the record carries it; encode only for a bare string
+        size_bytes = len(text.encode("utf-8"))
     lines = text.split("\n")
     counts = _counts(text)
     non_space = max(1, len(text) - counts["space"])
@@ -93,7 +97,7 @@ def quality_signals(text: str, lang: str, comment_bytes: int) -> dict[str, Any]:
         "mean_line_length": len(text) / len(lines),
         "alnum_fraction": counts["alnum"] / n,
         "alpha_fraction": counts["alpha"] / n,
-        "comment_fraction": min(1.0, comment_bytes / max(1, len(text.encode("utf-8")))),
+        "comment_fraction": min(1.0, comment_bytes / max(1, size_bytes)),
         "blob_fraction": sum(m.end() - m.start() for m in _BLOB.finditer(text)) / n,
         "numeric_fraction": counts["digit"] / non_space,
         "html_visible_chars": None,

@@ -14,8 +14,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from codeprep.execute.local import map_shards
-from codeprep.metrics import write_json
+from codeprep.execute.local import map_shards, merge_by_lang
+from codeprep.metrics import ratio, write_json
 from codeprep.shards import DOC_SCHEMA, RemovedLog, ShardFile
 from codeprep.signals.langid import LangId, is_mismatch
 from codeprep.signals.quality import QUALITY_FIELDS, quality_signals
@@ -84,7 +84,7 @@ class SignalsTask:
 def signals_for(record: dict[str, Any], js_backend: str) -> dict[str, Any]:
     """Syntax verdict and quality signals of one document (the part that needs no model)."""
     verdict = check(record["lang"], record["content"], js_backend)
-    signals = quality_signals(record["content"], record["lang"], verdict.comment_bytes)
+    signals = quality_signals(record["content"], record["lang"], verdict.comment_bytes, record["size_bytes"])
     signals.update(
         syntax_ok=verdict.ok,
         syntax_error=verdict.error,
@@ -105,25 +105,20 @@ def run_signals(config: SignalsConfig, in_dir: Path, out_dir: Path, metrics_path
         STAGE,
         config.workers,
     )
-    by_lang: dict[str, Counter[str]] = {}
-    for result in results:
-        for lang, counts in result.stats.items():
-            by_lang.setdefault(lang, Counter()).update(counts)
-    docs = sum(c["docs"] for c in by_lang.values())
-    checked = sum(c["syntax_checked"] for c in by_lang.values())
+    by_lang, total = merge_by_lang(results)
     metrics = {
-        "docs": docs,
-        "syntax_validity": sum(c["syntax_ok"] for c in by_lang.values()) / checked if checked else None,
-        "lang_mismatch": sum(c["lang_mismatch"] for c in by_lang.values()),
+        "docs": total["docs"],
+        "syntax_validity": ratio(total["syntax_ok"], total["syntax_checked"]),
+        "lang_mismatch": total["lang_mismatch"],
         "js_backend": config.js_backend,
         "by_lang": {
             lang: {
                 "docs": c["docs"],
                 "syntax_checked": c["syntax_checked"],
-                "syntax_validity": c["syntax_ok"] / c["syntax_checked"] if c["syntax_checked"] else None,
+                "syntax_validity": ratio(c["syntax_ok"], c["syntax_checked"]),
                 "lang_mismatch": c["lang_mismatch"],
             }
-            for lang, c in sorted(by_lang.items())
+            for lang, c in by_lang.items()
         },
     }
     write_json(metrics_path, metrics)

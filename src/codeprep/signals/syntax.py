@@ -74,14 +74,11 @@ import warnings
 from dataclasses import dataclass
 from functools import cache
 
-from codeprep.shards.schema import LANGS
-
 __all__ = [
     "ESPRIMA_MAX_CHARS",
     "HTML_FATAL_CODES",
     "HTML_MAX_CHARS",
     "JS_BACKENDS",
-    "LANGS_CHECKED",
     "Verdict",
     "check",
 ]
@@ -97,8 +94,6 @@ HTML_MAX_CHARS = 4_000_000
 
 #: Paragraph merges an MDX JSX region may try before it is declared unclosed (bounds time).
 MDX_MAX_REGION_PARSES = 200
-
-LANGS_CHECKED = tuple(lang for lang in LANGS if lang != "other")
 
 
 @dataclass(frozen=True)
