@@ -87,7 +87,7 @@ def test_explain_shows_signals_thresholds_and_the_deciding_rule(
     with ShardWriter(Path("out/signals/docs"), SIGNALS_SCHEMA) as writer:
         writer.write(signals_record("src/long.js", "javascript", long_js))
     Path("metrics").mkdir()
-    Path("metrics/langid.json").write_text('{"accuracy": 0.9}')
+    Path("metrics/langid.json").write_text('{"accuracy": 0.8, "compatible_accuracy": 0.9}')
     run_filter(
         load_params("params.yaml"),
         Path("out/signals/docs"),

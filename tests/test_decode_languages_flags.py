@@ -88,7 +88,7 @@ def test_invalid_utf16_after_bom_is_undecodable() -> None:
         ("package.json", "json"),
         ("x.js.map", "json"),
         ("LICENSE", "other"),
-        ("styles.less", "other"),
+        ("styles.less", "less"),
         (".eslintrc", "json"),
     ],
 )

@@ -12,6 +12,7 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -21,6 +22,7 @@ from codeprep.signals.langid import (
     LangId,
     LangIdParams,
     build_pipeline,
+    class_weights,
     is_mismatch,
     load,
     sample_docs,
@@ -389,6 +391,23 @@ def test_params_reject_unknown_keys() -> None:
     assert LangIdParams.from_params({"token_ngram_max": 0}).token_ngram_max == 0
     with pytest.raises(ValueError, match="token"):
         LangIdParams.from_params({"token_weight": 0})
+    with pytest.raises(ValueError, match="class_weight_power"):
+        LangIdParams.from_params({"class_weight_power": 2})
+
+
+def test_class_weights_interpolate_between_unweighted_and_balanced() -> None:
+    """power 1 is scikit-learn's "balanced" (n / (k * n_class)), 0 is unweighted, 0.5 its square
+    root: a 10-document class next to a 90-document one weighs 3x, not 9x."""
+    from sklearn.utils.class_weight import compute_class_weight
+
+    labels = ["javascript"] * 90 + ["jsx"] * 10
+    balanced = compute_class_weight("balanced", classes=np.array(["javascript", "jsx"]), y=labels)
+    assert class_weights(labels, 1.0) == pytest.approx(
+        dict(zip(["javascript", "jsx"], balanced, strict=True))
+    )
+    assert class_weights(labels, 0.0) == {"javascript": 1.0, "jsx": 1.0}
+    half = class_weights(labels, 0.5)
+    assert half["jsx"] / half["javascript"] == pytest.approx(3.0)
 
 
 def test_stage_script_end_to_end(corpus: Path, tmp_path: Path) -> None:

@@ -156,7 +156,7 @@ def test_filter_stage_conserves_and_reports(tmp_path: Path) -> None:
     with ShardWriter(tmp_path / "signals", SIGNALS_SCHEMA) as writer:
         for record in records:
             writer.write(record)
-    (tmp_path / "langid.json").write_text(json.dumps({"accuracy": 0.97}))
+    (tmp_path / "langid.json").write_text(json.dumps({"accuracy": 0.81, "compatible_accuracy": 0.97}))
     metrics = run_filter(
         PARAMS, tmp_path / "signals", tmp_path / "out", tmp_path / "langid.json", tmp_path / "m.json", 1
     )

@@ -23,6 +23,7 @@ LANGS: tuple[str, ...] = (
     "markdown",
     "css",
     "scss",
+    "less",
     "json",
     "other",
 )

@@ -33,7 +33,7 @@ Why this shape:
   is still its language, and a model that never saw one would flag every bundle as a mismatch; that a
   file is minified is ``is_minified``'s business, not language id's.
 
-``other`` (yml, txt, LICENSE, .java, .less, .vue...) stays a training class: leaving it out lowered
+``other`` (yml, txt, LICENSE, .java, .vue...) stays a training class: leaving it out lowered
 accuracy on the *target* languages too (inner split 0.928 → 0.923 without tokens, 0.941 → 0.915 with
 them), because it is where odd documents go instead of into a wrong target language. A document
 labelled ``other`` is a mismatch only when the model calls it a target language with ``min_prob``.
@@ -83,6 +83,7 @@ FAMILY: dict[str, str] = {
     "mdx": "docs",
     "css": "style",
     "scss": "style",
+    "less": "style",
     "json": "json",
     "other": "other",
 }
@@ -122,6 +123,7 @@ class LangIdParams:
     n_features: int = 2**20
     token_ngram_max: int = 2  # code-token n-grams next to the character ones; 0 = characters only
     token_weight: float = 0.5  # scale of the token block against the character block
+    class_weight_power: float = 0.5  # class weight (n / (k * n_class)) ** power: 1 balanced, 0 none
     min_prob: float = 0.5  # a disagreement below this probability is not called a mismatch
 
     @classmethod
@@ -142,6 +144,8 @@ class LangIdParams:
             raise ValueError("langid.ngram_min must be between 1 and ngram_max")
         if params.token_ngram_max < 0 or params.token_weight <= 0:
             raise ValueError("langid.token_ngram_max must be >= 0 and token_weight positive")
+        if not 0 <= params.class_weight_power <= 1:
+            raise ValueError("langid.class_weight_power must be between 0 and 1")
         return params
 
 
@@ -161,7 +165,19 @@ class Truncate:
 TOKEN_PATTERN = r"[A-Za-z_$][\w$]*|[^\w\s]{1,3}"
 
 
-def build_pipeline(params: LangIdParams) -> Pipeline:
+def class_weights(labels: Sequence[str], power: float) -> dict[str, float]:
+    """``(n / (k * n_class)) ** power`` per class: ``power`` 1 is scikit-learn's ``"balanced"``, 0 is
+    unweighted. Fully balanced weights make the 50 JSX and 63 XML training documents weigh 60 times a
+    JavaScript one, and the model then calls uikit's HTML test pages JSX and icon SVGs TSX; on an inner
+    split of the training packages the square root (0.5) did best (compatible accuracy 0.961 balanced,
+    0.981 unweighted, 0.983 square root)."""
+    counts = Counter(labels)
+    n, k = len(labels), len(counts)
+    return {lang: (n / (k * c)) ** power for lang, c in sorted(counts.items())}
+
+
+def build_pipeline(params: LangIdParams, weights: dict[str, float] | None = None) -> Pipeline:
+    """The feature union and the classifier; ``weights`` (from :func:`class_weights`) per class."""
     chars = HashingVectorizer(
         analyzer="char",
         ngram_range=(params.ngram_min, params.ngram_max),
@@ -189,7 +205,7 @@ def build_pipeline(params: LangIdParams) -> Pipeline:
     classifier = SGDClassifier(
         loss="log_loss",
         alpha=1e-6,
-        class_weight="balanced",  # JSX (50 docs) and XML (63) weigh as much as JavaScript
+        class_weight=weights,
         max_iter=5,  # a fixed number of epochs: more moved held-out accuracy < 0.5 point, and cost time
         tol=None,
         random_state=params.seed,
@@ -366,7 +382,7 @@ def valid_as(lang: str, text: str) -> bool:
         return not _has_mdx_syntax(text)
     from codeprep.signals.syntax import check  # parsers are loaded only for the few misses checked
 
-    return check(lang, text).ok
+    return check(lang, text).ok is True  # ``None`` (no parser, e.g. LESS) proves nothing
 
 
 def _evaluate(
@@ -418,10 +434,10 @@ def train(docs_dir: Path, params: LangIdParams, n_jobs: int = 1) -> tuple[Pipeli
     sample = sample_docs(Path(docs_dir), params)
     if len({sample.labels[d] for d in sample.train_ids}) < 2:
         raise ValueError(f"langid: {docs_dir} has fewer than two languages to train on")
-    pipeline = build_pipeline(params)
+    y_train = [sample.labels[d] for d in sample.train_ids]
+    pipeline = build_pipeline(params, class_weights(y_train, params.class_weight_power))
     pipeline.named_steps["features"].fit([])  # stateless hashing: fitting only marks it fitted
     x_train = vectorize(pipeline, [sample.texts[d] for d in sample.train_ids], n_jobs)
-    y_train = [sample.labels[d] for d in sample.train_ids]
     pipeline.named_steps["clf"].fit(x_train, y_train)
     actual = [sample.labels[d] for d in sample.test_ids]
     predicted: list[str] = []

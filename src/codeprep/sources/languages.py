@@ -48,6 +48,7 @@ EXTENSIONS: dict[str, str] = {
     ".mkd": "markdown",
     ".css": "css",
     ".scss": "scss",
+    ".less": "less",
     ".json": "json",
     ".jsonc": "json",
     ".json5": "json",
