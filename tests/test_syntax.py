@@ -123,13 +123,31 @@ def test_broken_samples_rejected(lang, text, error, line):
 
 
 def test_comment_bytes():
-    """Comments are counted in UTF-8 bytes by the parser (JS query, XML tree, HTML/markdown scan)."""
+    """Comments are counted in UTF-8 bytes by the parser (JS/CSS comment nodes, XML tree, HTML scan)."""
     assert check("javascript", "// é\nlet a; /* xy */").comment_bytes == len("// é".encode()) + len(
         "/* xy */"
     )
     assert check("css", "/* abc */ a { b: c; }").comment_bytes == 9
     assert check("xml", "<!-- ab --><a><!--c--></a>").comment_bytes == len(" ab ") + 1
     assert check("html", "<p>x</p><!-- abc -->").comment_bytes == 5
+
+
+def test_comment_bytes_only_count_comment_nodes() -> None:
+    """Comment starts inside strings, regexes, templates and url() are not comments; back-to-back
+    comments (``/**//**/``) are both found; a file with more comment starts than the lookup budget
+    takes the whole-tree query and gets the same count."""
+    from codeprep.signals.syntax import MAX_COMMENT_LOOKUPS
+
+    js = 'x = "//no"; t = `/* no */`; r = /\\/\\*/; // yes\n/* a */ y = 1; <!-- h\n'
+    assert check("javascript", js).comment_bytes == len("// yes") + len("/* a */") + len("<!-- h")
+    assert check("typescript", "/**//**/ let a: number;").comment_bytes == 8
+    assert check("scss", "a { // c\n b: url(//x.com/a.png); /* d */ }").comment_bytes == len("// c") + 7
+    many = "let a = 1; /* c */ // d\n" * (MAX_COMMENT_LOOKUPS + 1)
+    assert check("javascript", many).comment_bytes == (len("/* c */") + len("// d")) * (
+        MAX_COMMENT_LOOKUPS + 1
+    )
+    few = "let a = 1; /* c */ // d\n" * 10
+    assert check("javascript", few).comment_bytes == (len("/* c */") + len("// d")) * 10
 
 
 # ---------------------------------------------------------------------------------- MDX

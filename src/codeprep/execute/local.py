@@ -32,18 +32,39 @@ class ShardResult:
     removed: dict[str, int]
 
 
+class _NoRemovals(RemovedLog):
+    """The log handed to a stage that annotates and never drops (minhash): a drop there is a bug."""
+
+    def __init__(self, stage: str) -> None:  # no writer: nothing is ever written
+        self.stage = stage
+        self.counts = Counter()
+
+    def drop(self, doc_id: str, reason: str, *args: Any, **kwargs: Any) -> None:
+        raise RuntimeError(f"stage {self.stage} does not drop records ({doc_id}: {reason})")
+
+    def close(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
+
+
 def _run_one(
     task: ShardTask,
     index: int,
     in_path: Path,
     out_dir: Path,
-    removed_dir: Path,
+    removed_dir: Path | None,
     schema: pa.Schema,
     stage: str,
 ) -> ShardResult:
     with (
         ShardFile(out_dir / shard_name(index), schema) as out,
-        RemovedLog.to_file(removed_dir / shard_name(index), stage) as removed,
+        (
+            RemovedLog.to_file(removed_dir / shard_name(index), stage)
+            if removed_dir is not None
+            else _NoRemovals(stage)
+        ) as removed,
     ):
         stats = task(in_path, out, removed)
     return ShardResult(index, stats, dict(removed.counts))
@@ -53,16 +74,18 @@ def map_shards(
     task: ShardTask,
     in_dir: Path,
     out_dir: Path,
-    removed_dir: Path,
+    removed_dir: Path | None,
     schema: pa.Schema,
     stage: str,
     workers: int = 1,
 ) -> list[ShardResult]:
-    """Run ``task`` on every shard of ``in_dir``; returns per-shard results in shard order."""
+    """Run ``task`` on every shard of ``in_dir``; returns per-shard results in shard order.
+    ``removed_dir`` None: the stage drops nothing and writes no removed log."""
     inputs = shard_paths(in_dir)
     if not inputs:
         raise FileNotFoundError(f"no input shards in {in_dir}")
-    out_stage, removed_stage = staging_dir(out_dir), staging_dir(removed_dir)
+    out_stage = staging_dir(out_dir)
+    removed_stage = staging_dir(removed_dir) if removed_dir is not None else None
     args = [(task, i, path, out_stage, removed_stage, schema, stage) for i, path in enumerate(inputs)]
     if workers <= 1 or len(inputs) == 1:
         results = [_run_one(*a) for a in progress(args, desc=stage, unit="shard")]
@@ -73,7 +96,8 @@ def map_shards(
             futures = [pool.submit(_run_one, *a) for a in args]
             results = [f.result() for f in progress(futures, desc=stage, unit="shard")]
     publish(out_stage, out_dir)
-    publish(removed_stage, removed_dir)
+    if removed_stage is not None and removed_dir is not None:
+        publish(removed_stage, removed_dir)
     return sorted(results, key=lambda r: r.index)
 
 

@@ -1,0 +1,235 @@
+"""The dedup stage: exact duplicates first, then near duplicates, one keeper per cluster.
+
+1. **Exact**: documents with the same normalised-content hash (:mod:`codeprep.dedup.exact`) form a
+   cluster; its keeper (:mod:`codeprep.dedup.keeper`) stays, the others are removed as
+   ``exact_duplicate``.
+2. **Near**: the exact keepers go through banded LSH (:mod:`codeprep.dedup.lsh`) with bands and rows
+   from ``dedup.threshold``; candidate pairs whose signature Jaccard is at least the threshold are
+   edges, connected components are clusters, the keeper stays and the others are removed as
+   ``near_duplicate``. The removed log's ``detail`` names the keeper's id and place and the estimated
+   Jaccard with it.
+3. **Residual check** (``duplication_rate``): on the kept documents, an independent, higher-recall
+   search: 4-row bands (32 bands of 128 slots: a pair at Jaccard 0.6 is a candidate with probability
+   0.99), a loose signature prefilter (threshold - 0.15, 3.4 standard deviations of the estimate), and
+   **exact** Jaccard of the shingle sets, recomputed from the text, against the threshold. What it finds
+   is what the dedup missed.
+
+Documents are processed in id order, so the result does not depend on the order of the input shards.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from codeprep.dedup.keeper import Meta, keeper_key
+from codeprep.dedup.lsh import candidates, clusters, estimated_jaccard, iter_groups, optimal_bands
+from codeprep.dedup.minhash_stage import read_signatures
+from codeprep.dedup.shingles import shingle_hashes
+from codeprep.execute.local import map_shards
+from codeprep.metrics import ratio, write_csv, write_json
+from codeprep.shards import RemovedLog, ShardFile, iter_batches
+from codeprep.signals.stage import SIGNALS_SCHEMA
+
+STAGE = "dedup"
+CHECK_ROWS = 4
+CHECK_SLACK = 0.15
+META_COLUMNS = [
+    "id",
+    "repo",
+    "version",
+    "path",
+    "license",
+    "is_vendored",
+    "is_minified",
+    "syntax_ok",
+    "alnum_fraction",
+]
+
+
+@dataclass(frozen=True)
+class DedupParams:
+    """``params.yaml`` ``dedup:`` keys the dedup stage reads."""
+
+    threshold: float = 0.8
+    ngram: int = 5
+    num_perm: int = 128
+    false_positive_weight: float = 0.5
+    false_negative_weight: float = 0.5
+
+    @classmethod
+    def from_params(cls, section: dict[str, Any] | None) -> DedupParams:
+        section = section or {}
+        params = cls(
+            threshold=float(section.get("threshold", cls.threshold)),
+            ngram=int(section.get("ngram", cls.ngram)),
+            num_perm=int(section.get("num_perm", cls.num_perm)),
+            false_positive_weight=float(section.get("false_positive_weight", cls.false_positive_weight)),
+            false_negative_weight=float(section.get("false_negative_weight", cls.false_negative_weight)),
+        )
+        if not 0 < params.threshold < 1:
+            raise ValueError("dedup.threshold must be between 0 and 1")
+        return params
+
+    @property
+    def bands(self) -> tuple[int, int]:
+        return optimal_bands(
+            self.threshold, self.num_perm, self.false_positive_weight, self.false_negative_weight
+        )
+
+
+@dataclass(frozen=True)
+class Removal:
+    reason: str  # exact_duplicate | near_duplicate
+    keeper: int  # index (id order) of the cluster's keeper
+    jaccard: float  # estimated Jaccard with the keeper (1.0 for exact duplicates)
+
+
+def load_meta(docs_dir: Path) -> list[Meta]:
+    metas = []
+    for batch in iter_batches(docs_dir, columns=META_COLUMNS):
+        cols = batch.to_pydict()
+        metas += [Meta(*row) for row in zip(*(cols[c] for c in META_COLUMNS), strict=True)]
+    return metas
+
+
+def _keeper(members: np.ndarray, metas: list[Meta]) -> int:
+    return int(min(members, key=lambda i: keeper_key(metas[i])))
+
+
+def find_duplicates(
+    metas: list[Meta], hashes: list[str], sigs: np.ndarray, params: DedupParams
+) -> tuple[dict[int, Removal], np.ndarray]:
+    """Removals by document index, and each document's cluster label (exact and near merged)."""
+    removals: dict[int, Removal] = {}
+    _, exact_labels = np.unique(np.asarray(hashes, dtype=object).astype(str), return_inverse=True)
+    for group in iter_groups(exact_labels):
+        keep = _keeper(group, metas)
+        removals.update({int(i): Removal("exact_duplicate", keep, 1.0) for i in group if i != keep})
+    reps = np.array([i for i in range(len(metas)) if i not in removals], dtype=np.int64)
+    bands, rows = params.bands
+    u, v = candidates(sigs[reps], bands, rows)
+    similar = estimated_jaccard(sigs[reps], u, v) >= params.threshold
+    near_labels = clusters(len(reps), u[similar], v[similar])
+    for group in iter_groups(near_labels):
+        keep = _keeper(reps[group], metas)
+        for i in reps[group]:
+            if i != keep:
+                removals[int(i)] = Removal(
+                    "near_duplicate", keep, float(estimated_jaccard(sigs, np.array([i]), np.array([keep]))[0])
+                )
+    # A document's cluster is its exact keeper's near cluster.
+    label_of_rep = dict(zip(reps.tolist(), near_labels.tolist(), strict=True))
+    exact_keeper = {i: r.keeper for i, r in removals.items() if r.reason == "exact_duplicate"}
+    labels = np.array([label_of_rep[exact_keeper.get(i, i)] for i in range(len(metas))], dtype=np.int64)
+    return removals, labels
+
+
+def residual_duplicates(
+    docs_dir: Path, kept: np.ndarray, ids: list[str], sigs: np.ndarray, params: DedupParams
+) -> int:
+    """Kept documents that still have a near duplicate among the kept ones (exact shingle-set Jaccard
+    at least the threshold), found by the higher-recall search of the module docstring."""
+    sub = sigs[kept]
+    u, v = candidates(sub, sub.shape[1] // CHECK_ROWS, CHECK_ROWS)
+    close = estimated_jaccard(sub, u, v) >= params.threshold - CHECK_SLACK
+    u, v = kept[u[close]], kept[v[close]]
+    wanted = {ids[i] for i in np.concatenate([u, v]).tolist()}
+    sets: dict[str, np.ndarray] = {}
+    for batch in iter_batches(docs_dir, columns=["id", "content"]):
+        cols = batch.to_pydict()
+        for doc, text in zip(cols["id"], cols["content"], strict=True):
+            if doc in wanted:
+                sets[doc] = np.unique(shingle_hashes(text, params.ngram))
+    flagged: set[int] = set()
+    for a, b in zip(u.tolist(), v.tolist(), strict=True):
+        set_a, set_b = sets[ids[a]], sets[ids[b]]
+        inter = len(np.intersect1d(set_a, set_b, assume_unique=True))
+        if inter / (len(set_a) + len(set_b) - inter) >= params.threshold:
+            flagged.update((a, b))
+    return len(flagged)
+
+
+@dataclass(frozen=True)
+class DedupTask:
+    """Picklable per-shard work: copy the kept rows, log the removed ones."""
+
+    removed: dict[str, tuple[str, str]]  # id -> (reason, detail)
+
+    def __call__(self, in_path: Path, out: ShardFile, removed: RemovedLog) -> dict[str, Any]:
+        kept = 0
+        for batch in pq.ParquetFile(in_path).iter_batches(batch_size=1024):
+            for record in batch.to_pylist():
+                hit = self.removed.get(record["id"])
+                if hit is None:
+                    out.write(record)
+                    kept += 1
+                else:
+                    removed.drop(
+                        record["id"], hit[0], hit[1], record["repo"], record["path"], record["version"]
+                    )
+        return {"kept": kept}
+
+
+def run_dedup(
+    params: DedupParams,
+    docs_dir: Path,
+    sig_dir: Path,
+    out_dir: Path,
+    metrics_path: Path,
+    plots_dir: Path,
+    workers: int,
+) -> dict[str, Any]:
+    metas = load_meta(docs_dir)
+    ids, hashes, _, sigs = read_signatures(sig_dir, params.num_perm)
+    if ids != [m.id for m in metas]:
+        raise ValueError(f"{sig_dir} does not match {docs_dir}: run the minhash stage again")
+    order = sorted(range(len(ids)), key=ids.__getitem__)
+    metas = [metas[i] for i in order]
+    ids = [ids[i] for i in order]
+    hashes = [hashes[i] for i in order]
+    sigs = sigs[order] if len(order) else sigs
+    removals, labels = find_duplicates(metas, hashes, sigs, params)
+    details = {
+        ids[i]: (
+            r.reason,
+            f"duplicate of {ids[r.keeper]} ({metas[r.keeper].where}); estimated jaccard {r.jaccard:.3f}",
+        )
+        for i, r in removals.items()
+    }
+    map_shards(
+        DedupTask(details), docs_dir, out_dir / "docs", out_dir / "removed", SIGNALS_SCHEMA, STAGE, workers
+    )
+    kept = np.array([i for i in range(len(ids)) if i not in removals], dtype=np.int64)
+    sizes = Counter(Counter(labels.tolist()).values())
+    duplicated = sum(size * count for size, count in sizes.items() if size > 1)
+    residual = residual_duplicates(docs_dir, kept, ids, sigs, params) if len(kept) > 1 else 0
+    metrics = {
+        "docs_in": len(ids),
+        "docs_out": len(kept),
+        "removed": dict(sorted(Counter(r.reason for r in removals.values()).items())),
+        "duplication_rate_in": ratio(duplicated, len(ids)),
+        "duplication_rate": ratio(residual, len(kept)),
+        "clusters": sum(count for size, count in sizes.items() if size > 1),
+        "largest_cluster": max((size for size in sizes if size > 1), default=0),
+    }
+    write_json(metrics_path, metrics)
+    write_csv(
+        plots_dir / "dedup_cluster_sizes.csv",
+        [{"cluster_size": s, "clusters": c} for s, c in sorted(sizes.items()) if s > 1],
+        ["cluster_size", "clusters"],
+    )
+    bins = Counter(
+        min(int(r.jaccard * 50), 49) / 50 for r in removals.values() if r.reason == "near_duplicate"
+    )
+    write_csv(
+        plots_dir / "dedup_jaccard.csv",
+        [{"jaccard": f"{b:.2f}", "removed": bins[b]} for b in sorted(bins)],
+        ["jaccard", "removed"],
+    )
+    return metrics
