@@ -83,7 +83,7 @@ def _init_repo(root: Path) -> None:
 # --- 1. dvc repro of the real pipeline -------------------------------------------------------------
 
 PACKAGES = [f"pkg{i}" for i in range(6)]
-STAGES = ["ingest", "langid", "signals", "filter"]
+STAGES = ["ingest", "langid", "signals", "filter", "minhash", "dedup"]
 
 
 def _pipeline_repo(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -130,14 +130,20 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
     untracked = _git(root, "status", "--porcelain", "--untracked-files=all").splitlines()
     assert sorted(untracked) == [
         "?? dvc.lock",
+        "?? metrics/dedup.json",
         "?? metrics/filter.json",
         "?? metrics/ingest.json",
         "?? metrics/langid.json",
+        "?? metrics/minhash.json",
         "?? metrics/signals.json",
+        "?? out/dedup/.gitignore",
         "?? out/filter/.gitignore",
         "?? out/ingest/.gitignore",
         "?? out/langid/.gitignore",
+        "?? out/minhash/.gitignore",
         "?? out/signals/.gitignore",
+        "?? plots/dedup_cluster_sizes.csv",
+        "?? plots/dedup_jaccard.csv",
         "?? plots/ingest_by_lang.csv",
         "?? plots/langid_confusion.csv",
     ]
@@ -151,6 +157,18 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
     assert filtered["docs_in"] == ingest["docs_out"]
     assert filtered["docs_in"] == filtered["docs_out"] + sum(filtered["removed"].values())
     assert filtered["docs_out"] > 0 and filtered["syntax_validity"] == 1.0
+    dedup = json.loads((root / "metrics" / "dedup.json").read_text())
+    assert set(dedup) == {
+        "docs_in",
+        "docs_out",
+        "removed",
+        "duplication_rate_in",
+        "duplication_rate",
+        "clusters",
+        "largest_cluster",
+    }
+    assert dedup["docs_in"] == filtered["docs_out"]
+    assert dedup["docs_in"] == dedup["docs_out"] + sum(dedup["removed"].values())
 
     shards = sorted((root / "out").rglob("part-*.parquet"))
     mtimes = {p: p.stat().st_mtime_ns for p in shards}
@@ -183,6 +201,35 @@ def test_threshold_experiment_reruns_filter_only(isolated_env: Path, monkeypatch
     assert {p: p.stat().st_mtime_ns for p in upstream} == mtimes  # nothing upstream was rewritten
     lock = (root / "dvc.lock").read_text()
     assert "max_chars: 60" in lock
+
+
+def test_dedup_threshold_experiment_reuses_signatures(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dvc exp run -S dedup.threshold=0.85` re-runs dedup on the cached signatures: the minhash
+    stage (and everything before it) is not run again, and `dvc metrics diff` reports the dedup
+    metrics of both runs."""
+    from dvc.cli import main as dvc_main
+    from dvc.repo import Repo
+
+    root = isolated_env / "repo"
+    _pipeline_repo(root, monkeypatch)
+    with Repo(os.fspath(root)) as repo:
+        repo.reproduce()
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "baseline")
+    upstream = sorted(p for stage in STAGES[:5] for p in (root / "out" / stage).rglob("*") if p.is_file())
+    mtimes = {p: p.stat().st_mtime_ns for p in upstream}
+    dedup_out = sorted((root / "out" / "dedup").rglob("*.parquet"))
+    dedup_mtimes = {p: p.stat().st_mtime_ns for p in dedup_out}
+
+    assert dvc_main(["exp", "run", "-S", "dedup.threshold=0.85", "-q"]) == 0
+    assert {p: p.stat().st_mtime_ns for p in upstream} == mtimes  # minhash and before: not re-run
+    assert any(p.stat().st_mtime_ns != dedup_mtimes[p] for p in dedup_out)  # dedup: re-run
+    assert "threshold: 0.85" in (root / "dvc.lock").read_text()
+    with Repo(os.fspath(root)) as repo:
+        diff = repo.metrics.diff(a_rev="HEAD")["diff"]
+    assert diff["metrics/dedup.json"]["docs_out"]["new"] >= diff["metrics/dedup.json"]["docs_out"]["old"]
 
 
 # --- 2. dvc push / pull through an S3 remote (moto) ----------------------------------------------

@@ -4,8 +4,8 @@
    cluster; its keeper (:mod:`codeprep.dedup.keeper`) stays, the others are removed as
    ``exact_duplicate``.
 2. **Near**: the exact keepers go through banded LSH (:mod:`codeprep.dedup.lsh`) with bands and rows
-   from ``dedup.threshold``; candidate pairs whose signature Jaccard is at least the threshold are
-   edges, connected components are clusters, the keeper stays and the others are removed as
+   from ``dedup.threshold``; candidate pairs confirmed by :func:`verified` (``dedup.verify``: exact
+   shingle-set Jaccard by default, or the signature estimate) are edges, connected components are clusters, the keeper stays and the others are removed as
    ``near_duplicate``. The removed log's ``detail`` names the keeper's id and place and the estimated
    Jaccard with it.
 3. **Residual check** (``duplication_rate``): on the kept documents, an independent, higher-recall
@@ -20,6 +20,7 @@ Documents are processed in id order, so the result does not depend on the order 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,8 +60,9 @@ class DedupParams:
     threshold: float = 0.8
     ngram: int = 5
     num_perm: int = 128
-    false_positive_weight: float = 0.5
-    false_negative_weight: float = 0.5
+    false_positive_weight: float = 0.2
+    false_negative_weight: float = 0.8
+    verify: str = "exact"  # "exact": shingle-set Jaccard of the candidates; "signature": MinHash estimate
 
     @classmethod
     def from_params(cls, section: dict[str, Any] | None) -> DedupParams:
@@ -71,7 +73,10 @@ class DedupParams:
             num_perm=int(section.get("num_perm", cls.num_perm)),
             false_positive_weight=float(section.get("false_positive_weight", cls.false_positive_weight)),
             false_negative_weight=float(section.get("false_negative_weight", cls.false_negative_weight)),
+            verify=str(section.get("verify", cls.verify)),
         )
+        if params.verify not in ("exact", "signature"):
+            raise ValueError("dedup.verify must be 'exact' or 'signature'")
         if not 0 < params.threshold < 1:
             raise ValueError("dedup.threshold must be between 0 and 1")
         return params
@@ -86,8 +91,52 @@ class DedupParams:
 @dataclass(frozen=True)
 class Removal:
     reason: str  # exact_duplicate | near_duplicate
-    keeper: int  # index (id order) of the cluster's keeper
-    jaccard: float  # estimated Jaccard with the keeper (1.0 for exact duplicates)
+    keeper: int  # index (id order) of the document of its cluster that stays
+    jaccard: float  # estimated Jaccard with the keeper (1.0 for an exact duplicate of it)
+    identical_to: int | None = None  # an exact duplicate's exact keeper, when that one went as near
+
+
+#: ``load_sets(indices) -> {index: sorted unique shingle hashes}`` of the documents asked for.
+SetLoader = Callable[[set[int]], dict[int, np.ndarray]]
+
+
+def shingle_set_loader(docs_dir: Path, ids: list[str], ngram: int) -> SetLoader:
+    """Reads the documents asked for (one pass over the shards) and returns their shingle sets."""
+    index_of = {doc: i for i, doc in enumerate(ids)}
+
+    def load(wanted: set[int]) -> dict[int, np.ndarray]:
+        sets: dict[int, np.ndarray] = {}
+        if not wanted:
+            return sets
+        for batch in iter_batches(docs_dir, columns=["id", "content"]):
+            cols = batch.to_pydict()
+            for doc, text in zip(cols["id"], cols["content"], strict=True):
+                i = index_of.get(doc)
+                if i is not None and i in wanted:
+                    sets[i] = np.unique(shingle_hashes(text, ngram))
+        return sets
+
+    return load
+
+
+def verified(
+    sigs: np.ndarray, u: np.ndarray, v: np.ndarray, threshold: float, how: str, load_sets: SetLoader
+) -> np.ndarray:
+    """Which candidate pairs are duplicates: signature Jaccard >= threshold (``signature``), or
+    (``exact``) signature Jaccard >= threshold - ``CHECK_SLACK`` and then the exact Jaccard of the
+    two shingle sets >= threshold. The estimate's standard deviation at 0.8 with 128 slots is 0.035,
+    so ``signature`` also accepts pairs of true Jaccard 0.72-0.8 and misses some above 0.8."""
+    estimate = estimated_jaccard(sigs, u, v)
+    if how == "signature":
+        return estimate >= threshold
+    close = np.flatnonzero(estimate >= threshold - CHECK_SLACK)
+    sets = load_sets(set(u[close].tolist()) | set(v[close].tolist()))
+    keep = np.zeros(len(u), dtype=bool)
+    for k in close.tolist():
+        a, b = sets[int(u[k])], sets[int(v[k])]
+        inter = len(np.intersect1d(a, b, assume_unique=True))
+        keep[k] = inter >= threshold * (len(a) + len(b) - inter)
+    return keep
 
 
 def load_meta(docs_dir: Path) -> list[Meta]:
@@ -103,7 +152,7 @@ def _keeper(members: np.ndarray, metas: list[Meta]) -> int:
 
 
 def find_duplicates(
-    metas: list[Meta], hashes: list[str], sigs: np.ndarray, params: DedupParams
+    metas: list[Meta], hashes: list[str], sigs: np.ndarray, params: DedupParams, load_sets: SetLoader
 ) -> tuple[dict[int, Removal], np.ndarray]:
     """Removals by document index, and each document's cluster label (exact and near merged)."""
     removals: dict[int, Removal] = {}
@@ -114,7 +163,9 @@ def find_duplicates(
     reps = np.array([i for i in range(len(metas)) if i not in removals], dtype=np.int64)
     bands, rows = params.bands
     u, v = candidates(sigs[reps], bands, rows)
-    similar = estimated_jaccard(sigs[reps], u, v) >= params.threshold
+    similar = verified(
+        sigs[reps], u, v, params.threshold, params.verify, lambda wanted: _remap(load_sets, reps, wanted)
+    )
     near_labels = clusters(len(reps), u[similar], v[similar])
     for group in iter_groups(near_labels):
         keep = _keeper(reps[group], metas)
@@ -123,36 +174,39 @@ def find_duplicates(
                 removals[int(i)] = Removal(
                     "near_duplicate", keep, float(estimated_jaccard(sigs, np.array([i]), np.array([keep]))[0])
                 )
-    # A document's cluster is its exact keeper's near cluster.
+    # A document's cluster is its exact keeper's near cluster; an exact duplicate whose exact keeper
+    # went as a near duplicate points at the document that stayed.
     label_of_rep = dict(zip(reps.tolist(), near_labels.tolist(), strict=True))
     exact_keeper = {i: r.keeper for i, r in removals.items() if r.reason == "exact_duplicate"}
+    for i, first in exact_keeper.items():
+        if first in removals:
+            final = removals[first].keeper
+            removals[i] = Removal("exact_duplicate", final, removals[first].jaccard, first)
     labels = np.array([label_of_rep[exact_keeper.get(i, i)] for i in range(len(metas))], dtype=np.int64)
     return removals, labels
 
 
-def residual_duplicates(
-    docs_dir: Path, kept: np.ndarray, ids: list[str], sigs: np.ndarray, params: DedupParams
-) -> int:
+def _remap(load_sets: SetLoader, rows: np.ndarray, wanted: set[int]) -> dict[int, np.ndarray]:
+    """``load_sets`` for positions in a subset ``rows`` of the documents."""
+    sets = load_sets({int(rows[i]) for i in wanted})
+    return {i: sets[int(rows[i])] for i in wanted}
+
+
+def _detail(removal: Removal, ids: list[str], metas: list[Meta]) -> str:
+    keeper = removal.keeper
+    text = f"duplicate of {ids[keeper]} ({metas[keeper].where}); estimated jaccard {removal.jaccard:.3f}"
+    if removal.identical_to is not None:
+        text += f"; same normalised content as {ids[removal.identical_to]}, itself a near duplicate"
+    return text
+
+
+def residual_duplicates(kept: np.ndarray, sigs: np.ndarray, params: DedupParams, load_sets: SetLoader) -> int:
     """Kept documents that still have a near duplicate among the kept ones (exact shingle-set Jaccard
     at least the threshold), found by the higher-recall search of the module docstring."""
     sub = sigs[kept]
     u, v = candidates(sub, sub.shape[1] // CHECK_ROWS, CHECK_ROWS)
-    close = estimated_jaccard(sub, u, v) >= params.threshold - CHECK_SLACK
-    u, v = kept[u[close]], kept[v[close]]
-    wanted = {ids[i] for i in np.concatenate([u, v]).tolist()}
-    sets: dict[str, np.ndarray] = {}
-    for batch in iter_batches(docs_dir, columns=["id", "content"]):
-        cols = batch.to_pydict()
-        for doc, text in zip(cols["id"], cols["content"], strict=True):
-            if doc in wanted:
-                sets[doc] = np.unique(shingle_hashes(text, params.ngram))
-    flagged: set[int] = set()
-    for a, b in zip(u.tolist(), v.tolist(), strict=True):
-        set_a, set_b = sets[ids[a]], sets[ids[b]]
-        inter = len(np.intersect1d(set_a, set_b, assume_unique=True))
-        if inter / (len(set_a) + len(set_b) - inter) >= params.threshold:
-            flagged.update((a, b))
-    return len(flagged)
+    same = verified(sub, u, v, params.threshold, "exact", lambda wanted: _remap(load_sets, kept, wanted))
+    return len(set(u[same].tolist()) | set(v[same].tolist()))
 
 
 @dataclass(frozen=True)
@@ -194,7 +248,8 @@ def run_dedup(
     ids = [ids[i] for i in order]
     hashes = [hashes[i] for i in order]
     sigs = sigs[order] if len(order) else sigs
-    removals, labels = find_duplicates(metas, hashes, sigs, params)
+    load_sets = shingle_set_loader(docs_dir, ids, params.ngram)
+    removals, labels = find_duplicates(metas, hashes, sigs, params, load_sets)
     details = {
         ids[i]: (
             r.reason,
@@ -208,7 +263,7 @@ def run_dedup(
     kept = np.array([i for i in range(len(ids)) if i not in removals], dtype=np.int64)
     sizes = Counter(Counter(labels.tolist()).values())
     duplicated = sum(size * count for size, count in sizes.items() if size > 1)
-    residual = residual_duplicates(docs_dir, kept, ids, sigs, params) if len(kept) > 1 else 0
+    residual = residual_duplicates(kept, sigs, params, load_sets) if len(kept) > 1 else 0
     metrics = {
         "docs_in": len(ids),
         "docs_out": len(kept),

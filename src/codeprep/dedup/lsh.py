@@ -23,8 +23,8 @@ from codeprep.dedup.minhash import EMPTY, jaccard
 
 _K = np.uint64(0x100000001B3)
 _M = np.uint64(0xFF51AFD7ED558CCD)
-#: Pairs whose signatures are compared at once: 65,536 x 128 x 2 x 4 bytes = 64 MiB at most.
-VERIFY_BLOCK = 65_536
+#: Pairs whose signatures are compared at once: 8,192 x 128 x 2 x 4 bytes = 8 MiB at most.
+VERIFY_BLOCK = 8_192
 
 
 def _false_positive(threshold: float, bands: int, rows: int) -> float:
@@ -64,24 +64,29 @@ def candidate_probability(similarity: float, bands: int, rows: int) -> float:
 def band_keys(sigs: np.ndarray, band: int, rows: int) -> np.ndarray:
     """uint64 hash of each signature's ``band``-th run of ``rows`` slots (collisions across
     different bands do not matter: each band is grouped on its own)."""
-    cols = sigs[:, band * rows : (band + 1) * rows].astype(np.uint64)
     key = np.zeros(len(sigs), dtype=np.uint64)
-    for j in range(rows):
+    for j in range(band * rows, (band + 1) * rows):
         key *= _K
-        key += cols[:, j]
+        key += sigs[:, j]
     key ^= key >> np.uint64(33)
     key *= _M
     key ^= key >> np.uint64(33)
     return key
 
 
-def band_candidates(sigs: np.ndarray, band: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """Candidate pairs ``(u, v)``, ``u < v``, from one band: star + chain inside each bucket.
-    Documents without shingles (every slot 2**32 - 1) are never candidates."""
-    live = np.flatnonzero(~np.all(sigs == EMPTY, axis=1))
+def live_rows(sigs: np.ndarray) -> np.ndarray:
+    """Indices of the documents that have shingles (an empty one has every slot 2**32 - 1)."""
+    return np.flatnonzero(~np.all(sigs == EMPTY, axis=1))
+
+
+def band_candidates(
+    sigs: np.ndarray, band: int, rows: int, live: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs ``(u, v)``, ``u < v``, from one band: star + chain inside each bucket, among
+    the ``live`` documents (:func:`live_rows`; documents without shingles are never candidates)."""
     if len(live) < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    keys = band_keys(sigs[live], band, rows)
+    keys = band_keys(sigs, band, rows)[live]
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
     members = live[order]
@@ -102,7 +107,8 @@ def band_candidates(sigs: np.ndarray, band: int, rows: int) -> tuple[np.ndarray,
 
 def candidates(sigs: np.ndarray, bands: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
     """The union of every band's candidate pairs, each pair once, sorted."""
-    parts = [band_candidates(sigs, band, rows) for band in range(bands)]
+    live = live_rows(sigs)
+    parts = [band_candidates(sigs, band, rows, live) for band in range(bands)]
     u = np.concatenate([p[0] for p in parts]) if parts else np.empty(0, np.int64)
     v = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, np.int64)
     if len(u) == 0:

@@ -116,4 +116,4 @@ class MinHasher:
 
 def jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> np.ndarray:
     """Estimated Jaccard similarity: the share of equal slots, row by row (works on 1-D pairs too)."""
-    return np.mean(sig_a == sig_b, axis=-1)
+    return np.count_nonzero(sig_a == sig_b, axis=-1) / sig_a.shape[-1]  # no float copy of the slots
