@@ -48,6 +48,7 @@ format: install
 bench: data
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/syntax.py
+	$(BIN)/python bench/dedup.py
 
 clean:
 	rm -rf out .pytest_cache .ruff_cache bench/work
