@@ -19,7 +19,7 @@ from codeprep.dedup.minhash import MinHasher, MinHashParams
 from codeprep.dedup.shingles import shingle_hashes
 from codeprep.execute.local import map_shards
 from codeprep.metrics import write_json
-from codeprep.shards import RemovedLog, ShardFile
+from codeprep.shards import RemovedLog, ShardFile, iter_batches
 
 STAGE = "minhash"
 BATCH_ROWS = 1024
@@ -66,8 +66,6 @@ class MinHashTask:
 
 def read_signatures(sig_dir: Path, num_perm: int) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
     """``(ids, content_hashes, n_shingles, signatures (n, num_perm) uint32)`` of every document."""
-    from codeprep.shards import iter_batches
-
     ids: list[str] = []
     hashes: list[str] = []
     counts: list[int] = []
@@ -78,10 +76,13 @@ def read_signatures(sig_dir: Path, num_perm: int) -> tuple[list[str], list[str],
         hashes += cols["content_hash"]
         counts += cols["n_shingles"]
         blobs += cols["signature"]
-    sigs = np.frombuffer(b"".join(blobs), dtype="<u4").reshape(len(ids), num_perm) if ids else None
-    if sigs is None:
-        sigs = np.empty((0, num_perm), dtype=np.uint32)
-    return ids, hashes, np.asarray(counts, dtype=np.int64), sigs.astype(np.uint32, copy=False)
+    sigs = np.frombuffer(b"".join(blobs), dtype="<u4").reshape(len(ids), num_perm)
+    return (
+        ids,
+        hashes,
+        np.asarray(counts, dtype=np.int64),
+        sigs.astype(np.uint32, copy=False),
+    )  # read-only view
 
 
 def run_minhash(
