@@ -1,4 +1,4 @@
-"""DVC stage `dedup`: out/filter/docs + out/minhash/signatures → out/dedup/docs, out/dedup/removed,
+"""DVC stage `dedup`: out/clean/docs + out/minhash/signatures → out/dedup/docs, out/dedup/removed,
 metrics/dedup.json and the cluster-size and Jaccard plots."""
 
 from pathlib import Path
@@ -13,9 +13,7 @@ from codeprep.params import load_params
 @click.option(
     "--params", "params_path", default="params.yaml", show_default=True, type=click.Path(exists=True)
 )
-@click.option(
-    "--docs", "docs_dir", default="out/filter/docs", show_default=True, type=click.Path(exists=True)
-)
+@click.option("--docs", "docs_dir", default="out/clean/docs", show_default=True, type=click.Path(exists=True))
 @click.option(
     "--signatures",
     "sig_dir",

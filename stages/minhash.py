@@ -1,4 +1,4 @@
-"""DVC stage `minhash`: out/filter/docs → out/minhash/signatures (exact key + MinHash signature per
+"""DVC stage `minhash`: out/clean/docs → out/minhash/signatures (exact key + MinHash signature per
 document) and metrics/minhash.json. Reads no threshold: a dedup.threshold sweep reuses it."""
 
 from pathlib import Path
@@ -14,7 +14,7 @@ from codeprep.params import load_params
 @click.option(
     "--params", "params_path", default="params.yaml", show_default=True, type=click.Path(exists=True)
 )
-@click.option("--docs", "in_dir", default="out/filter/docs", show_default=True, type=click.Path(exists=True))
+@click.option("--docs", "in_dir", default="out/clean/docs", show_default=True, type=click.Path(exists=True))
 @click.option("--out", "out_dir", default="out/minhash/signatures", show_default=True, type=click.Path())
 @click.option(
     "--metrics", "metrics_path", default="metrics/minhash.json", show_default=True, type=click.Path()

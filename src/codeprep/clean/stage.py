@@ -1,0 +1,171 @@
+"""The clean stage: licence allow-list, cleaning rules, secret/PII redaction, in that order, per document.
+
+It runs after ``filter`` and **before** ``minhash``/``dedup``: cleaning and redaction change the text
+(line endings, trailing spaces, debug statements, placeholders), and the exact-duplicate key and the
+MinHash signatures must describe the text that is kept, or two files that differ only in CRLF or in a
+leaked key would be judged on bytes nobody trains on. It also means dedup never keeps the one copy
+that still holds a secret.
+
+A cleaned document is re-validated with the syntax signal's parser; if it parsed before and would not
+after, the original is kept (``reverted_to_original``), so ``broken_by_cleaning`` is 0 by
+construction and counted to prove it. Redaction is never undone (privacy before syntax): if a
+placeholder breaks the parser, the bare form ``REDACTED_KIND`` is tried, and a document still broken
+is counted in ``broken_by_redaction``. The quality signals of the signals stage describe the text
+before cleaning; ``content`` and ``size_bytes`` are updated.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from codeprep.clean.licence import allowed
+from codeprep.clean.rules import CleanParams, clean
+from codeprep.clean.secrets import SecretsParams, find, redact
+from codeprep.execute.local import map_shards
+from codeprep.metrics import write_csv, write_json
+from codeprep.shards import RemovedLog, ShardFile
+from codeprep.signals.stage import SIGNALS_SCHEMA
+from codeprep.signals.syntax import check
+
+STAGE = "clean"
+MANIFEST_FIELDS = ["source", "repo", "version", "license", "allowed", "files_in", "files_out"]
+
+
+@dataclass(frozen=True)
+class CleanConfig:
+    allow: tuple[str, ...]
+    rules: CleanParams
+    secrets: SecretsParams
+    js_backend: str = "tree-sitter"
+
+
+def _parses(lang: str, text: str, js_backend: str) -> bool:
+    return check(lang, text, js_backend).ok is True
+
+
+@dataclass(frozen=True)
+class CleanTask:
+    """Picklable per-shard work for the executor."""
+
+    config: CleanConfig
+
+    def __call__(self, in_path: Path, out: ShardFile, removed: RemovedLog) -> dict[str, Any]:
+        stats: Counter[str] = Counter()
+        changes: Counter[str] = Counter()
+        redactions: Counter[str] = Counter()
+        licences: dict[str, list[int]] = {}
+        for batch in pq.ParquetFile(in_path).iter_batches(batch_size=512):
+            for record in batch.to_pylist():
+                key = "\x00".join(
+                    [record["source"], record["repo"], record["version"] or "", record["license"]]
+                )
+                counts = licences.setdefault(key, [0, 0])
+                counts[0] += 1
+                stats["docs_in"] += 1
+                if not allowed(record["license"], self.config.allow):
+                    detail = f"licence {record['license']!r} is not in licence.allow"
+                    removed.drop(
+                        record["id"], "licence", detail, record["repo"], record["path"], record["version"]
+                    )
+                    continue
+                self._clean(record, stats, changes, redactions)
+                out.write(record)
+                counts[1] += 1
+                stats["docs_out"] += 1
+        return {
+            "stats": dict(stats),
+            "changes": dict(changes),
+            "redactions": dict(redactions),
+            "licences": licences,
+        }
+
+    def _clean(
+        self, record: dict[str, Any], stats: Counter[str], changes: Counter[str], redactions: Counter[str]
+    ) -> None:
+        lang, text, backend = record["lang"], record["content"], self.config.js_backend
+        was_valid = record["syntax_ok"] is True
+        cleaned, made = clean(text, lang, self.config.rules)
+        if cleaned != text:
+            if was_valid and not _parses(lang, cleaned, backend):
+                stats["reverted_to_original"] += 1
+            else:
+                stats["docs_touched"] += 1
+                changes.update(made)
+                text = cleaned
+        redaction_broke = False
+        if self.config.secrets.enabled:
+            findings = find(text, self.config.secrets)
+            if findings:
+                redacted = redact(text, findings, lang)
+                if was_valid and not _parses(lang, redacted, backend):
+                    redacted = redact(text, findings, lang, bare=True)
+                    redaction_broke = not _parses(lang, redacted, backend)
+                    stats["broken_by_redaction"] += redaction_broke
+                text = redacted
+                stats["docs_redacted"] += 1
+                redactions.update(f.type for f in findings)
+        if (
+            was_valid
+            and not redaction_broke
+            and text != record["content"]
+            and not _parses(lang, text, backend)
+        ):
+            stats["broken_by_cleaning"] += 1  # the check the revert above makes impossible, kept as proof
+        record["content"] = text
+        record["size_bytes"] = len(text.encode("utf-8", "surrogatepass"))
+
+
+def run_clean(
+    config: CleanConfig, in_dir: Path, out_dir: Path, metrics_path: Path, manifest_path: Path, workers: int
+) -> dict[str, Any]:
+    results = map_shards(
+        CleanTask(config), in_dir, out_dir / "docs", out_dir / "removed", SIGNALS_SCHEMA, STAGE, workers
+    )
+    stats: Counter[str] = Counter()
+    changes: Counter[str] = Counter()
+    redactions: Counter[str] = Counter()
+    removed: Counter[str] = Counter()
+    licences: dict[str, list[int]] = {}
+    for result in results:
+        stats.update(result.stats["stats"])
+        changes.update(result.stats["changes"])
+        redactions.update(result.stats["redactions"])
+        removed.update(result.removed)
+        for key, (files_in, files_out) in result.stats["licences"].items():
+            both = licences.setdefault(key, [0, 0])
+            both[0] += files_in
+            both[1] += files_out
+    metrics = {
+        "docs_in": stats["docs_in"],
+        "docs_out": stats["docs_out"],
+        "removed": dict(sorted(removed.items())),
+        "changes": dict(sorted(changes.items())),
+        "docs_touched": stats["docs_touched"],
+        "reverted_to_original": stats["reverted_to_original"],
+        "broken_by_cleaning": stats["broken_by_cleaning"],
+        "redactions": {kind: redactions[kind] for kind in ("EMAIL", "IP_ADDRESS", "KEY", "PASSWORD")},
+        "docs_redacted": stats["docs_redacted"],
+        "broken_by_redaction": stats["broken_by_redaction"],
+    }
+    write_json(metrics_path, metrics)
+    rows = []
+    for key, (files_in, files_out) in sorted(licences.items()):
+        source, repo, version, licence = key.split("\x00")
+        rows.append(
+            {
+                "source": source,
+                "repo": repo,
+                "version": version,
+                "license": licence,
+                "allowed": allowed(licence, config.allow),
+                "files_in": files_in,
+                "files_out": files_out,
+            }
+        )
+    write_csv(manifest_path, rows, MANIFEST_FIELDS)
+    return metrics
