@@ -83,7 +83,7 @@ def _init_repo(root: Path) -> None:
 # --- 1. dvc repro of the real pipeline -------------------------------------------------------------
 
 PACKAGES = [f"pkg{i}" for i in range(6)]
-STAGES = ["ingest", "langid", "signals", "filter", "minhash", "dedup"]
+STAGES = ["ingest", "langid", "signals", "filter", "clean", "minhash", "dedup", "decontam"]
 
 
 def _pipeline_repo(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -130,12 +130,17 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
     untracked = _git(root, "status", "--porcelain", "--untracked-files=all").splitlines()
     assert sorted(untracked) == [
         "?? dvc.lock",
+        "?? metrics/clean.json",
+        "?? metrics/decontam.json",
         "?? metrics/dedup.json",
         "?? metrics/filter.json",
         "?? metrics/ingest.json",
         "?? metrics/langid.json",
+        "?? metrics/licence_manifest.csv",
         "?? metrics/minhash.json",
         "?? metrics/signals.json",
+        "?? out/clean/.gitignore",
+        "?? out/decontam/.gitignore",
         "?? out/dedup/.gitignore",
         "?? out/filter/.gitignore",
         "?? out/ingest/.gitignore",
@@ -167,8 +172,14 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
         "clusters",
         "largest_cluster",
     }
-    assert dedup["docs_in"] == filtered["docs_out"]
+    cleaned = json.loads((root / "metrics" / "clean.json").read_text())
+    assert cleaned["docs_in"] == filtered["docs_out"] and cleaned["broken_by_cleaning"] == 0
+    assert cleaned["docs_in"] == cleaned["docs_out"] + sum(cleaned["removed"].values())
+    assert dedup["docs_in"] == cleaned["docs_out"]
     assert dedup["docs_in"] == dedup["docs_out"] + sum(dedup["removed"].values())
+    decontam = json.loads((root / "metrics" / "decontam.json").read_text())
+    assert decontam["docs_in"] == dedup["docs_out"]
+    assert decontam["docs_in"] == decontam["docs_out"] + sum(decontam["removed"].values())
 
     shards = sorted((root / "out").rglob("part-*.parquet"))
     mtimes = {p: p.stat().st_mtime_ns for p in shards}
@@ -219,7 +230,7 @@ def test_dedup_threshold_experiment_reuses_signatures(
     from dvc.repo import Repo
 
     root = _baseline(isolated_env / "repo", monkeypatch)
-    upstream = sorted(p for stage in STAGES[:5] for p in (root / "out" / stage).rglob("*") if p.is_file())
+    upstream = sorted(p for stage in STAGES[:6] for p in (root / "out" / stage).rglob("*") if p.is_file())
     mtimes = {p: p.stat().st_mtime_ns for p in upstream}
     dedup_out = sorted((root / "out" / "dedup").rglob("*.parquet"))
     dedup_mtimes = {p: p.stat().st_mtime_ns for p in dedup_out}

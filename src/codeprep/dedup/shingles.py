@@ -66,11 +66,12 @@ def shingle_hash(shingle: tuple[bytes, ...]) -> int:
     return _fold(s)
 
 
-def shingle_hashes(text: str, ngram: int) -> np.ndarray:
-    """uint32 hashes of every shingle of ``text`` in order (duplicates kept), vectorised."""
-    toks = tokens(text)
+def ngram_hashes64(toks: list[bytes], ngram: int) -> np.ndarray:
+    """Mixed 64-bit hashes of every run of ``ngram`` consecutive tokens (one run of all of them when
+    there are fewer), in order; :func:`shingle_hashes` keeps their low 32 bits. Decontamination uses
+    the full 64 bits: it looks millions of corpus n-grams up in a set, where 32 bits would collide."""
     if not toks:
-        return np.empty(0, dtype=np.uint32)
+        return np.empty(0, dtype=np.uint64)
     h = np.fromiter(map(xxhash.xxh32_intdigest, toks), dtype=np.uint64, count=len(toks))
     width = min(ngram, len(h))
     n = len(h) - width + 1
@@ -84,4 +85,9 @@ def shingle_hashes(text: str, ngram: int) -> np.ndarray:
     s ^= s >> np.uint64(33)
     s *= np.uint64(_M2)
     s ^= s >> np.uint64(33)
-    return (s & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    return s
+
+
+def shingle_hashes(text: str, ngram: int) -> np.ndarray:
+    """uint32 hashes of every shingle of ``text`` in order (duplicates kept), vectorised."""
+    return (ngram_hashes64(tokens(text), ngram) & np.uint64(0xFFFFFFFF)).astype(np.uint32)

@@ -1,0 +1,1 @@
+"""Decontamination: remove training documents that contain evaluation data."""
