@@ -85,6 +85,8 @@ def test_line_endings_bom_trailing_space_and_blank_runs() -> None:
 def test_whitespace_that_is_content_stays() -> None:
     template = "const t = `line one   \n\n\n\n\nline two`;\n"
     assert cleaned(template) == template
+    nested = "const u = `a ${`b   \n\n\n\n\nc`}   \n\n\n\n\nd`;\nlet x = 1;   \n"
+    assert cleaned(nested) == nested.replace("let x = 1;   ", "let x = 1;")
     markdown = "Hard break  \nnext line\n\n```\ncode\n\n\n\n\nmore\n```\n"
     assert cleaned(markdown, "markdown") == markdown
     html = "<pre>a   \n\n\n\n\nb</pre>\n<p>x</p>   \n"

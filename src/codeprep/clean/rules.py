@@ -20,10 +20,11 @@ Every rule returns the new text and how many changes it made; the stage re-valid
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from codeprep.signals.syntax import _ts_language, _ts_parser
@@ -69,6 +70,14 @@ class CleanParams:
         )
 
 
+@lru_cache(maxsize=2)
+def _parse(grammar: str, text: str) -> tuple[bytes, Any]:
+    """UTF-8 bytes and tree of ``text``; the debug, TODO and whitespace rules of one document share
+    a parse while the text has not changed (two entries: the text before and after a rule)."""
+    src = text.encode("utf-8", "surrogatepass")
+    return src, _ts_parser(grammar).parse(src)
+
+
 @cache
 def _debug_query(grammar: str):
     from tree_sitter import Query
@@ -107,10 +116,9 @@ def debug_statements(text: str, lang: str, methods: tuple[str, ...]) -> tuple[st
         return text, 0
     from tree_sitter import QueryCursor
 
-    src = text.encode("utf-8", "surrogatepass")
-    root = _ts_parser(grammar).parse(src).root_node
+    src, tree = _parse(grammar, text)
     spans = []
-    for _, caps in QueryCursor(_debug_query(grammar)).matches(root):
+    for _, caps in QueryCursor(_debug_query(grammar)).matches(tree.root_node):
         if "console" in caps:
             node = caps["console"][0]
             if caps["object"][0].text != b"console" or caps["property"][0].text.decode() not in methods:
@@ -134,10 +142,9 @@ def todo_comments(text: str, lang: str) -> tuple[str, int]:
 
     from codeprep.signals.syntax import _comment_query
 
-    src = text.encode("utf-8", "surrogatepass")
-    root = _ts_parser(grammar).parse(src).root_node
+    src, tree = _parse(grammar, text)
     spans = []
-    for node in QueryCursor(_comment_query(grammar)).captures(root).get("c", ()):
+    for node in QueryCursor(_comment_query(grammar)).captures(tree.root_node).get("c", ()):
         if _TODO.search(node.text.decode("utf-8", "replace")):
             start, end = _line_span(src, node.start_byte, node.end_byte)
             if (start, end) == (node.start_byte, node.end_byte):  # after code: take the spaces before it
@@ -153,9 +160,10 @@ def protected_ranges(text: str, lang: str) -> list[tuple[int, int]]:
     if grammar is not None:
         from tree_sitter import QueryCursor
 
-        src = text.encode("utf-8", "surrogatepass")
-        root = _ts_parser(grammar).parse(src).root_node
-        nodes = [n for ns in QueryCursor(_literal_query(grammar)).captures(root).values() for n in ns]
+        src, tree = _parse(grammar, text)
+        nodes = [
+            n for ns in QueryCursor(_literal_query(grammar)).captures(tree.root_node).values() for n in ns
+        ]
         return _char_ranges(
             text, src, [(n.start_byte, n.end_byte) for n in nodes if n.start_point[0] != n.end_point[0]]
         )
@@ -197,14 +205,28 @@ def _fences(text: str) -> list[tuple[int, int]]:
     return ranges
 
 
-def _inside(pos: int, ranges: list[tuple[int, int]]) -> bool:
-    return any(a <= pos < b for a, b in ranges)
+def _merged(ranges: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """Sorted, non-overlapping starts and ends (nested template literals overlap their parents)."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for a, b in sorted(ranges):
+        if ends and a <= ends[-1]:
+            ends[-1] = max(ends[-1], b)
+        else:
+            starts.append(a)
+            ends.append(b)
+    return starts, ends
+
+
+def _inside(pos: int, merged: tuple[list[int], list[int]]) -> bool:
+    i = bisect.bisect_right(merged[0], pos) - 1
+    return i >= 0 and pos < merged[1][i]
 
 
 def whitespace(text: str, lang: str, max_blank: int, trailing: bool, blank: bool) -> tuple[str, int, int]:
     """Trailing whitespace and blank-line runs outside the protected ranges; returns the text and the
     number of lines changed by each."""
-    ranges = protected_ranges(text, lang) if (trailing or blank) else []
+    ranges = _merged(protected_ranges(text, lang) if (trailing or blank) else [])
     strip_trailing = trailing and lang not in ("markdown", "mdx")
     out: list[str] = []
     pos = 0

@@ -99,7 +99,7 @@ class CleanTask:
                 text = cleaned
         redaction_broke = False
         if self.config.secrets.enabled:
-            findings = find(text, self.config.secrets)
+            findings = find(text, self.config.secrets, lang)
             if findings:
                 redacted = redact(text, findings, lang)
                 if was_valid and not _parses(lang, redacted, backend):
