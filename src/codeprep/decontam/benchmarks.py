@@ -2,7 +2,7 @@
 file, and any jsonl benchmark listed in ``params.yaml`` ``decontam.benchmarks``.
 
 Only the data file is read. The package's evaluation entry point runs model-written code, and
-nothing here imports or runs it (its ``fire`` dependency is not even installed).
+nothing here imports or runs it.
 """
 
 from __future__ import annotations
