@@ -83,7 +83,7 @@ def _init_repo(root: Path) -> None:
 # --- 1. dvc repro of the real pipeline -------------------------------------------------------------
 
 PACKAGES = [f"pkg{i}" for i in range(6)]
-STAGES = ["ingest", "langid", "signals", "filter", "clean", "minhash", "dedup", "decontam"]
+STAGES = ["ingest", "langid", "signals", "filter", "clean", "minhash", "dedup", "decontam", "tokenize", "mix"]
 
 
 def _pipeline_repo(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -138,7 +138,10 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
         "?? metrics/langid.json",
         "?? metrics/licence_manifest.csv",
         "?? metrics/minhash.json",
+        "?? metrics/mix.json",
         "?? metrics/signals.json",
+        "?? metrics/tokenize.json",
+        "?? out/.gitignore",
         "?? out/clean/.gitignore",
         "?? out/decontam/.gitignore",
         "?? out/dedup/.gitignore",
@@ -151,6 +154,7 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
         "?? plots/dedup_jaccard.csv",
         "?? plots/ingest_by_lang.csv",
         "?? plots/langid_confusion.csv",
+        "?? plots/mix.csv",
     ]
 
     ingest = json.loads((root / "metrics" / "ingest.json").read_text())
@@ -180,6 +184,10 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
     decontam = json.loads((root / "metrics" / "decontam.json").read_text())
     assert decontam["docs_in"] == dedup["docs_out"]
     assert decontam["docs_in"] == decontam["docs_out"] + sum(decontam["removed"].values())
+    tokenized = json.loads((root / "metrics" / "tokenize.json").read_text())
+    assert sum(s["docs"] for s in tokenized["splits"].values()) == decontam["docs_out"]
+    mixed = json.loads((root / "metrics" / "mix.json").read_text())
+    assert mixed["tokens"] > 0 and set(mixed["achieved"]) == set(mixed["target"])
 
     shards = sorted((root / "out").rglob("part-*.parquet"))
     mtimes = {p: p.stat().st_mtime_ns for p in shards}

@@ -1,0 +1,1 @@
+"""Mixing the training tokens to the target language budget."""

@@ -1,0 +1,131 @@
+"""The mix stage: the training split's documents repeated or down-sampled per language group to the
+target token shares (:mod:`codeprep.mix.solver`), written as one shuffled packed stream.
+
+A group's factor ``f`` becomes ``floor(f)`` copies of each of its documents plus one more for the
+documents whose seeded hash falls below ``f - floor(f)``; the copies are shuffled (seeded) so repeats
+are spread through the stream. The validation split is not mixed: perplexity per language is measured
+on the natural distribution. ``achieved`` is measured on what was written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from codeprep.metrics import write_csv, write_json
+from codeprep.mix.solver import solve
+from codeprep.tokenize.stage import read_split
+
+#: Language groups of the seed plan's mix.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "js_ts": ("javascript", "jsx", "typescript", "tsx"),
+    "xml_html": ("xml", "svg", "html"),
+    "md_mdx": ("markdown", "mdx"),
+    "css": ("css", "scss", "less"),
+    "other": ("json", "other"),
+}
+GROUP_OF = {lang: group for group, langs in GROUPS.items() for lang in langs}
+MIX_INDEX_SCHEMA = pa.schema(
+    [
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("lang", pa.string(), nullable=False),
+        pa.field("start", pa.int64(), nullable=False),
+        pa.field("length", pa.int64(), nullable=False),
+        pa.field("copy", pa.int32(), nullable=False),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class MixParams:
+    target: dict[str, float] = field(
+        default_factory=lambda: {"js_ts": 0.35, "xml_html": 0.25, "md_mdx": 0.15, "css": 0.10, "other": 0.15}
+    )
+    max_epochs: dict[str, float] = field(default_factory=dict)  # group -> cap; missing: default_max_epochs
+    default_max_epochs: float = 4.0
+    budget_tokens: int | None = None
+    seed: int = 0
+
+    @classmethod
+    def from_params(cls, section: dict[str, Any] | None) -> MixParams:
+        section = dict(section or {})
+        defaults = cls()
+        target = {str(k): float(v) for k, v in section.get("target", defaults.target).items()}
+        unknown = set(target) - set(GROUPS)
+        if unknown:
+            raise ValueError(f"mix.target: unknown group(s) {sorted(unknown)}; groups: {list(GROUPS)}")
+        epochs = section.get("max_epochs", defaults.default_max_epochs)
+        per_group = {str(k): float(v) for k, v in epochs.items()} if isinstance(epochs, dict) else {}
+        default = float(epochs) if not isinstance(epochs, dict) else defaults.default_max_epochs
+        budget = section.get("budget_tokens")
+        return cls(target, per_group, default, int(budget) if budget else None, int(section.get("seed", 0)))
+
+    def epochs_cap(self) -> dict[str, float]:
+        return {g: self.max_epochs.get(g, self.default_max_epochs) for g in GROUPS}
+
+
+def _uniform(seed: int, doc: str) -> float:
+    digest = hashlib.blake2b(f"{seed}\x00{doc}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") / 2**64
+
+
+def run_mix(
+    params: MixParams, tokenize_dir: Path, out_dir: Path, metrics_path: Path, plot_path: Path
+) -> dict[str, Any]:
+    tokens, index = read_split(tokenize_dir / "train")
+    ids, langs = index.column("id").to_pylist(), index.column("lang").to_pylist()
+    starts, lengths = index.column("start").to_numpy(), index.column("length").to_numpy()
+    available: Counter[str] = Counter()
+    for lang, length in zip(langs, lengths.tolist(), strict=True):
+        available[GROUP_OF.get(lang, "other")] += length
+    plan = solve(dict(available), params.target, params.epochs_cap(), params.budget_tokens)
+    picks: list[tuple[int, int]] = []  # (document row, copy number)
+    for row, (doc, lang) in enumerate(zip(ids, langs, strict=True)):
+        f = plan.epochs.get(GROUP_OF.get(lang, "other"), 0.0)
+        copies = int(f) + (1 if _uniform(params.seed, doc) < f - int(f) else 0)
+        picks.extend((row, c) for c in range(copies))
+    order = (
+        np.random.default_rng(params.seed).permutation(len(picks)) if picks else np.empty(0, dtype=np.int64)
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: Counter[str] = Counter()
+    rows: dict[str, list] = {name: [] for name in MIX_INDEX_SCHEMA.names}
+    position = 0
+    with (out_dir / "tokens.bin").open("wb") as f:
+        for k in order.tolist():
+            row, copy = picks[k]
+            start, length = int(starts[row]), int(lengths[row])
+            f.write(np.asarray(tokens[start : start + length]).tobytes())
+            for name, value in zip(
+                MIX_INDEX_SCHEMA.names, (ids[row], langs[row], position, length, copy), strict=True
+            ):
+                rows[name].append(value)
+            position += length
+            written[GROUP_OF.get(langs[row], "other")] += length
+    pq.write_table(pa.table(rows, schema=MIX_INDEX_SCHEMA), out_dir / "index.parquet", compression="zstd")
+    total = sum(written.values())
+    achieved = {g: round(written[g] / total, 4) if total else 0.0 for g in params.target}
+    metrics = {
+        "target": params.target,
+        "achieved": achieved,
+        "epochs": {g: round(v, 4) for g, v in plan.epochs.items()},
+        "max_abs_error": round(max(abs(achieved[g] - p) for g, p in params.target.items()), 4),
+        "tokens": total,
+        "available": dict(sorted(available.items())),
+        "binding": plan.binding,
+        "unreachable": plan.unreachable,
+    }
+    write_json(metrics_path, metrics)
+    write_csv(
+        plot_path,
+        [{"group": g, "target": p, "achieved": achieved[g]} for g, p in params.target.items()],
+        ["group", "target", "achieved"],
+    )
+    return metrics

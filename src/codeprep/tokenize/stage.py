@@ -1,0 +1,181 @@
+"""The tokenize stage: split by package, train (or load) the tokenizer, pack token shards.
+
+Split: whole repositories/packages go to validation (``tokenize.val_fraction`` of them, seeded, with
+every language that two or more packages have on both sides — the language-id split rule), never
+single files, so a near-identical file cannot sit on both sides.
+
+Packing: per split, ``tokens.bin`` (uint16 while the vocabulary fits, else uint32, little-endian) holds
+every document as ``[language tag] + tokens + [EOS]``, back to back, in input order; ``index.parquet``
+has one row per document: ``id, repo, lang, start, length`` (offsets in tokens) and ``bytes``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from codeprep.metrics import write_json
+from codeprep.shards import iter_batches
+from codeprep.signals.langid import split_repos
+from codeprep.tokenize import bpe
+
+INDEX_SCHEMA = pa.schema(
+    [
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("repo", pa.string(), nullable=False),
+        pa.field("lang", pa.string(), nullable=False),
+        pa.field("start", pa.int64(), nullable=False),
+        pa.field("length", pa.int64(), nullable=False),
+        pa.field("bytes", pa.int64(), nullable=False),
+    ]
+)
+SPLITS = ("train", "val")
+
+
+@dataclass(frozen=True)
+class TokenizeParams:
+    vocab_size: int = 8192
+    min_frequency: int = 2
+    lang_tags: bool = True
+    pretrained_path: str | None = None
+    val_fraction: float = 0.1
+    seed: int = 0
+    batch_docs: int = 256
+
+    @classmethod
+    def from_params(cls, section: dict[str, Any] | None) -> TokenizeParams:
+        section = dict(section or {})
+        unknown = set(section) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"tokenize: unknown key(s) {sorted(unknown)}")
+        params = cls(**section)
+        if not 0 < params.val_fraction < 1 or params.vocab_size < 300:
+            raise ValueError(
+                "tokenize.val_fraction must be in (0, 1) and vocab_size >= 300 (256 bytes + specials)"
+            )
+        return params
+
+
+def val_repos(docs_dir: Path, params: TokenizeParams) -> set[str]:
+    repo_langs: dict[str, set[str]] = defaultdict(set)
+    for batch in iter_batches(docs_dir, columns=["repo", "lang"]):
+        cols = batch.to_pydict()
+        for repo, lang in zip(cols["repo"], cols["lang"], strict=True):
+            repo_langs[repo].add(lang)
+    return split_repos(repo_langs, params.val_fraction, params.seed) if len(repo_langs) > 1 else set()
+
+
+def _docs(docs_dir: Path, val: set[str], split: str, batch_docs: int) -> Iterator[dict[str, list]]:
+    for batch in iter_batches(docs_dir, columns=["id", "repo", "lang", "content"], batch_size=batch_docs):
+        cols = batch.to_pydict()
+        keep = [(r in val) == (split == "val") for r in cols["repo"]]
+        if any(keep):
+            yield {k: [v for v, ok in zip(vals, keep, strict=True) if ok] for k, vals in cols.items()}
+
+
+def _dtype(vocab: int) -> np.dtype:
+    return np.dtype("<u2") if vocab <= 1 << 16 else np.dtype("<u4")
+
+
+def pack(
+    tokenizer: Any, batches: Iterator[dict[str, list]], out_dir: Path, lang_tags: bool
+) -> dict[str, Counter[str]]:
+    """Write ``tokens.bin`` + ``index.parquet`` for one split; per-language token and byte counts."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    dtype = _dtype(len(tokenizer))
+    eos = (
+        tokenizer.convert_tokens_to_ids(bpe.EOS)
+        if bpe.EOS in tokenizer.get_vocab()
+        else tokenizer.eos_token_id
+    )
+    tag_id = (
+        {lang: tokenizer.convert_tokens_to_ids(tag) for lang, tag in bpe.LANG_TAGS.items()}
+        if lang_tags
+        else {}
+    )
+    tokens: Counter[str] = Counter()
+    content_tokens: Counter[str] = Counter()
+    nbytes: Counter[str] = Counter()
+    docs: Counter[str] = Counter()
+    rows: dict[str, list] = {name: [] for name in INDEX_SCHEMA.names}
+    start = 0
+    with (out_dir / "tokens.bin").open("wb") as f:
+        for batch in batches:
+            encoded = tokenizer(batch["content"], add_special_tokens=False)["input_ids"]
+            for doc, repo, lang, text, ids in zip(
+                batch["id"], batch["repo"], batch["lang"], batch["content"], encoded, strict=True
+            ):
+                seq = ([tag_id[lang]] if lang in tag_id else []) + ids + [eos]
+                f.write(np.asarray(seq, dtype=dtype).tobytes())
+                size = len(text.encode("utf-8", "surrogatepass"))
+                for name, value in zip(
+                    INDEX_SCHEMA.names, (doc, repo, lang, start, len(seq), size), strict=True
+                ):
+                    rows[name].append(value)
+                start += len(seq)
+                tokens[lang] += len(seq)
+                docs[lang] += 1
+                content_tokens[lang] += len(ids)
+                nbytes[lang] += size
+    pq.write_table(pa.table(rows, schema=INDEX_SCHEMA), out_dir / "index.parquet", compression="zstd")
+    return {"tokens": tokens, "content_tokens": content_tokens, "bytes": nbytes, "docs": docs}
+
+
+def read_split(split_dir: Path) -> tuple[np.ndarray, pa.Table]:
+    """``(tokens memmap, index table)`` of one packed split; the token width comes from the
+    ``meta.json`` the stage writes next to the splits."""
+    dtype = np.dtype(json.loads((split_dir.parent / "meta.json").read_text())["dtype"])
+    index = pq.read_table(split_dir / "index.parquet")
+    tokens = (
+        np.memmap(split_dir / "tokens.bin", dtype=dtype, mode="r") if index.num_rows else np.empty(0, dtype)
+    )
+    return tokens, index
+
+
+def run_tokenize(params: TokenizeParams, docs_dir: Path, out_dir: Path, metrics_path: Path) -> dict[str, Any]:
+    val = val_repos(docs_dir, params)
+    if params.pretrained_path:
+        tokenizer = bpe.load(params.pretrained_path)
+    else:
+        texts = (t for batch in _docs(docs_dir, val, "train", params.batch_docs) for t in batch["content"])
+        tokenizer = bpe.train(texts, params.vocab_size, params.min_frequency, params.lang_tags)
+    tokenizer.save_pretrained(str(out_dir / "tokenizer"))
+    stats = {}
+    started = time.perf_counter()
+    for split in SPLITS:
+        stats[split] = pack(
+            tokenizer, _docs(docs_dir, val, split, params.batch_docs), out_dir / split, params.lang_tags
+        )
+    seconds = time.perf_counter() - started
+    total: Counter[str] = stats["train"]["tokens"] + stats["val"]["tokens"]
+    content = stats["train"]["content_tokens"] + stats["val"]["content_tokens"]
+    nbytes = stats["train"]["bytes"] + stats["val"]["bytes"]
+    metrics = {
+        "tokens": dict(sorted(total.items())),
+        "bytes_per_token": {
+            lang: round(nbytes[lang] / content[lang], 3) for lang in sorted(content) if content[lang]
+        },
+        "tokens_per_s": round(sum(total.values()) / seconds) if seconds else None,
+        "splits": {
+            split: {
+                "docs": sum(stats[split]["docs"].values()),
+                "tokens": sum(stats[split]["tokens"].values()),
+            }
+            for split in SPLITS
+        },
+        "val_repos": sorted(val),
+        "vocab_size": len(tokenizer),
+    }
+    write_json(metrics_path, metrics)
+    meta = {"val_repos": sorted(val), "vocab_size": len(tokenizer), "dtype": _dtype(len(tokenizer)).str}
+    (out_dir / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+    return metrics
