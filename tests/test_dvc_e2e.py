@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import FILTER_METRIC_KEYS, JS, MD, SVG, package_json, web_package, write_tree
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -83,7 +84,19 @@ def _init_repo(root: Path) -> None:
 # --- 1. dvc repro of the real pipeline -------------------------------------------------------------
 
 PACKAGES = [f"pkg{i}" for i in range(6)]
-STAGES = ["ingest", "langid", "signals", "filter", "clean", "minhash", "dedup", "decontam", "tokenize", "mix"]
+STAGES = [
+    "ingest",
+    "langid",
+    "signals",
+    "filter",
+    "clean",
+    "minhash",
+    "dedup",
+    "decontam",
+    "tokenize",
+    "mix",
+    "train_proxy",
+]
 
 
 def _pipeline_repo(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -93,7 +106,10 @@ def _pipeline_repo(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
     _init_repo(root)
     shutil.copy2(PROJECT / "dvc.yaml", root / "dvc.yaml")
-    shutil.copy2(PROJECT / "params.yaml", root / "params.yaml")
+    params = yaml.safe_load((PROJECT / "params.yaml").read_text())
+    # A proxy small enough for CI: one layer, a few steps (the real budget is a 2.5-minute run).
+    params["train_proxy"].update(num_layers=1, token_budget=4096, warmup_steps=2, val_docs_per_lang=2)
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     shutil.copytree(PROJECT / "stages", root / "stages", ignore=shutil.ignore_patterns("__pycache__"))
     # dvc.yaml depends on src/codeprep/...: copy the package, and make the stages import this copy
     # (PYTHONPATH beats the editable install) so the deps DVC hashes are the code that runs.
@@ -130,6 +146,8 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
     untracked = _git(root, "status", "--porcelain", "--untracked-files=all").splitlines()
     assert sorted(untracked) == [
         "?? dvc.lock",
+        "?? dvclive/train/metrics.json",
+        "?? dvclive/train/plots/metrics/train/loss.tsv",
         "?? metrics/clean.json",
         "?? metrics/decontam.json",
         "?? metrics/dedup.json",
@@ -141,6 +159,7 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
         "?? metrics/mix.json",
         "?? metrics/signals.json",
         "?? metrics/tokenize.json",
+        "?? metrics/train.json",
         "?? out/.gitignore",
         "?? out/clean/.gitignore",
         "?? out/decontam/.gitignore",
@@ -188,6 +207,8 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
     assert sum(s["docs"] for s in tokenized["splits"].values()) == decontam["docs_out"]
     mixed = json.loads((root / "metrics" / "mix.json").read_text())
     assert mixed["tokens"] > 0 and set(mixed["achieved"]) == set(mixed["target"])
+    trained = json.loads((root / "metrics" / "train.json").read_text())
+    assert trained["steps"] == 2 and trained["params"] > 0 and trained["val_loss"]
 
     shards = sorted((root / "out").rglob("part-*.parquet"))
     mtimes = {p: p.stat().st_mtime_ns for p in shards}

@@ -1,0 +1,1 @@
+"""The proxy model: training (and, next, GGUF export and the llama.cpp benchmark)."""
