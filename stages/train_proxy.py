@@ -19,7 +19,7 @@ from codeprep.params import load_params
     "--tokens", "tokenize_dir", default="out/tokenize", show_default=True, type=click.Path(exists=True)
 )
 @click.option("--out", "out_dir", default="out/train_proxy", show_default=True, type=click.Path())
-@click.option("--live", "live_dir", default="dvclive/train", show_default=True, type=click.Path())
+@click.option("--live", "live_dir", default="plots/train_proxy", show_default=True, type=click.Path())
 @click.option("--metrics", "metrics_path", default="metrics/train.json", show_default=True, type=click.Path())
 def main(
     params_path: str, mix_dir: str, tokenize_dir: str, out_dir: str, live_dir: str, metrics_path: str

@@ -146,8 +146,6 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
     untracked = _git(root, "status", "--porcelain", "--untracked-files=all").splitlines()
     assert sorted(untracked) == [
         "?? dvc.lock",
-        "?? dvclive/train/metrics.json",
-        "?? dvclive/train/plots/metrics/train/loss.tsv",
         "?? metrics/clean.json",
         "?? metrics/decontam.json",
         "?? metrics/dedup.json",
@@ -174,6 +172,8 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
         "?? plots/ingest_by_lang.csv",
         "?? plots/langid_confusion.csv",
         "?? plots/mix.csv",
+        "?? plots/train_proxy/metrics.json",
+        "?? plots/train_proxy/plots/metrics/train/loss.tsv",
     ]
 
     ingest = json.loads((root / "metrics" / "ingest.json").read_text())
