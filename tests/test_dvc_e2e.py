@@ -96,6 +96,7 @@ STAGES = [
     "tokenize",
     "mix",
     "train_proxy",
+    "bench",
 ]
 
 
@@ -146,6 +147,7 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
     untracked = _git(root, "status", "--porcelain", "--untracked-files=all").splitlines()
     assert sorted(untracked) == [
         "?? dvc.lock",
+        "?? metrics/bench.json",
         "?? metrics/clean.json",
         "?? metrics/decontam.json",
         "?? metrics/dedup.json",
@@ -172,6 +174,7 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
         "?? plots/ingest_by_lang.csv",
         "?? plots/langid_confusion.csv",
         "?? plots/mix.csv",
+        "?? plots/ondevice.csv",
         "?? plots/train_proxy/metrics.json",
         "?? plots/train_proxy/plots/metrics/train/loss.tsv",
     ]
@@ -209,6 +212,8 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
     assert mixed["tokens"] > 0 and set(mixed["achieved"]) == set(mixed["target"])
     trained = json.loads((root / "metrics" / "train.json").read_text())
     assert trained["steps"] == 2 and trained["params"] > 0 and trained["val_loss"]
+    bench = json.loads((root / "metrics" / "bench.json").read_text())
+    assert bench["params"] == trained["params"] and set(bench["ppl"]) == {"torch", "f32", "q8_0", "q4_k_m"}
 
     shards = sorted((root / "out").rglob("part-*.parquet"))
     mtimes = {p: p.stat().st_mtime_ns for p in shards}

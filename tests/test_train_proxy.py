@@ -63,3 +63,77 @@ def test_training_lowers_the_loss_and_is_reproducible(stream: Path, tmp_path: Pa
     second = train(TINY, stream / "mix", stream / "tok", tmp_path / "b", tmp_path / "live_b")
     first.pop("train_seconds"), second.pop("train_seconds")
     assert first == second
+
+
+# ----------------------------------------------------------------------------------- GGUF and bench
+
+
+@pytest.fixture(scope="module")
+def tiny_model(stream: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("model")
+    train(TINY, stream / "mix", stream / "tok", out, out / "live")
+    return out / "model"
+
+
+def test_gguf_round_trip_reproduces_torch_logits(tiny_model: Path, stream: Path, tmp_path: Path) -> None:
+    import numpy as np
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from codeprep.model.bench import BenchParams, load_gguf
+    from codeprep.model.gguf_export import export
+
+    gguf_path = export(tiny_model, tmp_path / "tiny-f32.gguf", 256)
+    llm = load_gguf(gguf_path, BenchParams(ctx=256), logits_all=True)
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_model), local_files_only=True)
+    ids = tokenizer("export const total = items.reduce((a, b) => a + b, 0);\n", add_special_tokens=False)[
+        "input_ids"
+    ]
+    llm.eval(ids)
+    gguf_logits = np.asarray(llm.scores[: len(ids)])
+    model = AutoModelForCausalLM.from_pretrained(str(tiny_model), local_files_only=True).eval()
+    with torch.no_grad():
+        torch_logits = model(input_ids=torch.tensor([ids])).logits[0].numpy()
+    assert np.abs(gguf_logits - torch_logits).max() < 1e-3
+    assert (gguf_logits.argmax(-1) == torch_logits.argmax(-1)).all()
+
+
+def test_bench_figures_and_clear_errors(tiny_model: Path, stream: Path, tmp_path: Path) -> None:
+    from codeprep.model.bench import BenchParams, load_gguf, run_bench
+
+    params = BenchParams(prompt_tokens=16, gen_tokens=8, ppl_docs_per_lang=2, ctx=64)
+    result = run_bench(params, tiny_model, stream / "tok", tmp_path / "bench")
+    assert set(result) == {
+        "tokens_per_s",
+        "prompt_tokens_per_s",
+        "torch_tokens_per_s",
+        "speedup_vs_torch",
+        "ppl",
+        "gen_syntax_validity",
+        "model_bytes",
+        "params",
+    }
+    assert set(result["ppl"]) == {"torch", "f32", "q8_0", "q4_k_m"}
+    for lang, value in result["ppl"]["torch"].items():
+        assert result["ppl"]["f32"][lang] == pytest.approx(value, rel=1e-3)
+    assert result["model_bytes"]["q4_k_m"] < result["model_bytes"]["q8_0"] < result["model_bytes"]["f32"]
+    assert result["tokens_per_s"] > 0 and result["torch_tokens_per_s"] > 0
+    with pytest.raises(FileNotFoundError, match="missing"):
+        load_gguf(tmp_path / "none.gguf", params)
+    (tmp_path / "corrupt.gguf").write_bytes(b"GGUF" + b"\x00" * 64)
+    with pytest.raises(ValueError, match="corrupt"):
+        load_gguf(tmp_path / "corrupt.gguf", params)
+    with pytest.raises(ValueError, match="at least 5"):
+        BenchParams.from_params({"runs": 3})
+
+
+def test_ondevice_memory_of_the_target() -> None:
+    """3.09B at Q4_K_M (4.85 bits) is 1.87 GB; the f16 KV cache of 36 layers x 2 KV heads x 128 is
+    36,864 bytes per token, 1.21 GB at 32K; every row stays under the plan's 8 GB."""
+    from codeprep.model.ondevice import rows
+
+    table = {(r["build"], r["kv_cache"], r["context"]): r for r in rows()}
+    assert table[("int4_q4_k_m", "f16", 32768)]["weights_gb"] == pytest.approx(1.873, abs=1e-3)
+    assert table[("int4_q4_k_m", "f16", 32768)]["kv_gb"] == pytest.approx(36_864 * 32_768 / 1e9, abs=1e-3)
+    assert table[("int8_q8_0", "f16", 2048)]["kv_gb"] == pytest.approx(36_864 * 2048 / 1e9, abs=1e-3)
+    assert all(r["fits_8gb"] for r in rows())
