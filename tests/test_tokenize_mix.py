@@ -151,3 +151,13 @@ def test_mix_stage_reaches_the_targets_on_packed_tokens(tokenized: Path, tmp_pat
     assert again == metrics
     assert (tmp_path / "mix2" / "tokens.bin").read_bytes() == (tmp_path / "mix" / "tokens.bin").read_bytes()
     assert (tmp_path / "mix.csv").read_text().splitlines()[0] == "group,target,achieved"
+
+
+def test_params_sections_refuse_unknown_keys() -> None:
+    from codeprep.model.bench import BenchParams
+    from codeprep.model.train import ProxyParams
+
+    for cls, name in ((TokenizeParams, "tokenize"), (ProxyParams, "train_proxy"), (BenchParams, "bench")):
+        with pytest.raises(ValueError, match=f"{name}: unknown key"):
+            cls.from_params({"vocab": 1})
+        assert cls.from_params(None) == cls()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
+
+T = TypeVar("T")
 
 
 def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
@@ -21,3 +24,14 @@ def section(params: dict[str, Any], name: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise KeyError(f"params.yaml has no '{name}:' section")
     return value
+
+
+def dataclass_from(cls: type[T], values: dict[str, Any] | None, name: str) -> T:
+    """``cls(**values)`` for a params dataclass, refusing keys it does not have: a misspelt
+    threshold in params.yaml must be an error, not a silently ignored line."""
+    values = dict(values or {})
+    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValueError(f"{name}: unknown key(s) {unknown}; known: {sorted(known)}")
+    return cls(**values)

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from codeprep.model.gguf_export import export
+from codeprep.params import dataclass_from
 from codeprep.tokenize.stage import read_split
 
 BUILDS = {"q8_0": 7, "q4_k_m": 15}  # llama.cpp LLAMA_FTYPE_MOSTLY_Q8_0, LLAMA_FTYPE_MOSTLY_Q4_K_M
@@ -46,11 +47,7 @@ class BenchParams:
 
     @classmethod
     def from_params(cls, section: dict[str, Any] | None) -> BenchParams:
-        section = dict(section or {})
-        unknown = set(section) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"bench: unknown key(s) {sorted(unknown)}")
-        params = cls(**section)
+        params = dataclass_from(cls, section, "bench")
         if params.runs < 5:
             raise ValueError("bench.runs must be at least 5 (the median of at least 5 runs)")
         return params

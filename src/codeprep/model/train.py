@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from codeprep.params import dataclass_from
 from codeprep.tokenize.stage import read_split
 
 
@@ -43,11 +44,7 @@ class ProxyParams:
 
     @classmethod
     def from_params(cls, section: dict[str, Any] | None) -> ProxyParams:
-        section = dict(section or {})
-        unknown = set(section) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"train_proxy: unknown key(s) {sorted(unknown)}")
-        params = cls(**section)
+        params = dataclass_from(cls, section, "train_proxy")
         if params.hidden_size % 256 or params.intermediate_size % 256:
             raise ValueError(
                 "train_proxy.hidden_size and intermediate_size must be multiples of 256 (llama.cpp k-quants)"
@@ -174,7 +171,7 @@ def train(
         "params": sum(p.numel() for p in model.parameters()),
         "steps": params.steps,
         "tokens": params.steps * params.batch_size * params.seq_len,
-        "final_loss": round(float(loss), 4),
+        "final_loss": round(float(loss.detach()), 4),
         "val_loss": {lang: round(v, 4) for lang, v in val.items()},
         "train_seconds": round(seconds, 1),
         "config": asdict(params),

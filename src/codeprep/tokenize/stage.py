@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from codeprep.metrics import write_json
+from codeprep.params import dataclass_from
 from codeprep.shards import iter_batches
 from codeprep.signals.langid import split_repos
 from codeprep.tokenize import bpe
@@ -53,11 +54,7 @@ class TokenizeParams:
 
     @classmethod
     def from_params(cls, section: dict[str, Any] | None) -> TokenizeParams:
-        section = dict(section or {})
-        unknown = set(section) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"tokenize: unknown key(s) {sorted(unknown)}")
-        params = cls(**section)
+        params = dataclass_from(cls, section, "tokenize")
         if not 0 < params.val_fraction < 1 or params.vocab_size < 300:
             raise ValueError(
                 "tokenize.val_fraction must be in (0, 1) and vocab_size >= 300 (256 bytes + specials)"
