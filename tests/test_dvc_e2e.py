@@ -97,6 +97,7 @@ STAGES = [
     "mix",
     "train_proxy",
     "bench",
+    "pairs",
 ]
 
 
@@ -157,6 +158,7 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
         "?? metrics/licence_manifest.csv",
         "?? metrics/minhash.json",
         "?? metrics/mix.json",
+        "?? metrics/pairs.json",
         "?? metrics/signals.json",
         "?? metrics/tokenize.json",
         "?? metrics/train.json",

@@ -117,3 +117,21 @@ def test_codesearchnet_release_and_hf_files(tmp_path: Path) -> None:
     (tmp_path / "bad.jsonl").write_text('{"repo": "x", "original_string": "y"}\n')
     with pytest.raises(ValueError, match=r"bad\.jsonl:1: missing"):
         list(read(tmp_path / "bad.jsonl"))
+
+
+def test_cat_transforms_trace_back_to_their_pair() -> None:
+    from codeprep.pairs.cat import INSTRUCTION_FIELDS, pair_id, transforms
+
+    get_user, _, debounce = extract(SOURCE, "javascript", "demo", "src/a.js", PairParams())
+    rows = list(transforms(get_user))
+    assert [r["task_type"] for r in rows] == ["comment_to_code", "code_to_comment", "code_explanation"]
+    assert all(list(r) == list(INSTRUCTION_FIELDS) and r["parent_id"] == pair_id(get_user) for r in rows)
+    assert (
+        rows[0]["output"] == get_user["func_code_string"]
+        and get_user["func_documentation_string"] in rows[0]["instruction"]
+    )
+    assert rows[1]["input"] == get_user["func_code_string"] and rows[1]["output"].startswith("/**")
+    assert rows[1]["output"].endswith("*/")
+    assert len({r["id"] for r in rows}) == 3
+    # a short documentation gets no explanation task
+    assert [r["task_type"] for r in transforms(debounce)] == ["comment_to_code", "code_to_comment"]

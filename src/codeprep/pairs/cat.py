@@ -1,0 +1,62 @@
+"""The seed plan's CAT transforms: every code-comment pair becomes instruction records.
+
+- ``comment_to_code``: the documentation as the task, the function as the answer;
+- ``code_to_comment``: the function as input, its JSDoc comment as the answer;
+- ``code_explanation``: the function as input, the documentation as the explanation — only when the
+  documentation is over 100 characters (a one-line summary is not an explanation).
+
+One instruction schema for all instruction data: ``instruction, input, output, task_type, lang,
+source, id, parent_id`` (``parent_id``: the pair's id, so every derived record traces back).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from typing import Any
+
+INSTRUCTION_FIELDS = ("instruction", "input", "output", "task_type", "lang", "source", "id", "parent_id")
+EXPLANATION_MIN_CHARS = 100
+
+
+def _id(*parts: str) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def pair_id(pair: dict[str, Any]) -> str:
+    return _id(
+        pair["repository_name"], pair["func_path_in_repository"], pair["func_code_url"], pair["func_name"]
+    )
+
+
+def transforms(pair: dict[str, Any], source: str = "corpus") -> Iterator[dict[str, str]]:
+    parent = pair_id(pair)
+    lang, name = pair["language"], pair["func_name"]
+    doc, code = pair["func_documentation_string"], pair["func_code_string"]
+    comment = pair["whole_func_string"][: len(pair["whole_func_string"]) - len(code)].rstrip("\n")
+    rows = [
+        (
+            "comment_to_code",
+            f"Write a {lang} implementation of `{name}` that does the following:\n\n{doc}",
+            "",
+            code,
+        ),
+        ("code_to_comment", f"Write a JSDoc comment for this {lang} code.", code, comment),
+    ]
+    if len(doc) > EXPLANATION_MIN_CHARS:
+        rows.append(("code_explanation", f"Explain what this {lang} code does.", code, doc))
+    for task, instruction, given, output in rows:
+        yield {
+            "instruction": instruction,
+            "input": given,
+            "output": output,
+            "task_type": task,
+            "lang": lang,
+            "source": source,
+            "id": _id(parent, task),
+            "parent_id": parent,
+        }
