@@ -7,6 +7,7 @@ import click
 
 from codeprep.pairs.stage import params_from, run_pairs
 from codeprep.params import load_params
+from codeprep.tokenize.stage import TokenizeParams
 
 
 @click.command()
@@ -16,14 +17,17 @@ from codeprep.params import load_params
 @click.option(
     "--docs", "docs_dir", default="out/decontam/docs", show_default=True, type=click.Path(exists=True)
 )
-@click.option(
-    "--tokens", "tokenize_dir", default="out/tokenize", show_default=True, type=click.Path(exists=True)
-)
 @click.option("--out", "out_dir", default="out/pairs", show_default=True, type=click.Path())
 @click.option("--metrics", "metrics_path", default="metrics/pairs.json", show_default=True, type=click.Path())
-def main(params_path: str, docs_dir: str, tokenize_dir: str, out_dir: str, metrics_path: str) -> None:
-    params = params_from(load_params(params_path).get("pairs"))
-    run_pairs(params, Path(docs_dir), Path(tokenize_dir), Path(out_dir), Path(metrics_path))
+def main(params_path: str, docs_dir: str, out_dir: str, metrics_path: str) -> None:
+    params = load_params(params_path)
+    run_pairs(
+        params_from(params.get("pairs")),
+        TokenizeParams.from_params(params.get("tokenize")),
+        Path(docs_dir),
+        Path(out_dir),
+        Path(metrics_path),
+    )
 
 
 if __name__ == "__main__":

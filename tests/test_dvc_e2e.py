@@ -93,11 +93,13 @@ STAGES = [
     "minhash",
     "dedup",
     "decontam",
+    "pairs",
+    "synth",
+    "instruct",
     "tokenize",
     "mix",
     "train_proxy",
     "bench",
-    "pairs",
 ]
 
 
@@ -113,6 +115,7 @@ def _pipeline_repo(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     params["train_proxy"].update(num_layers=1, token_budget=4096, warmup_steps=2, val_docs_per_lang=2)
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     shutil.copytree(PROJECT / "stages", root / "stages", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(PROJECT / "prompts", root / "prompts")
     # dvc.yaml depends on src/codeprep/...: copy the package, and make the stages import this copy
     # (PYTHONPATH beats the editable install) so the deps DVC hashes are the code that runs.
     shutil.copytree(PROJECT / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
@@ -154,12 +157,14 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
         "?? metrics/dedup.json",
         "?? metrics/filter.json",
         "?? metrics/ingest.json",
+        "?? metrics/instruct.json",
         "?? metrics/langid.json",
         "?? metrics/licence_manifest.csv",
         "?? metrics/minhash.json",
         "?? metrics/mix.json",
         "?? metrics/pairs.json",
         "?? metrics/signals.json",
+        "?? metrics/synth.json",
         "?? metrics/tokenize.json",
         "?? metrics/train.json",
         "?? out/.gitignore",
@@ -208,8 +213,13 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
     decontam = json.loads((root / "metrics" / "decontam.json").read_text())
     assert decontam["docs_in"] == dedup["docs_out"]
     assert decontam["docs_in"] == decontam["docs_out"] + sum(decontam["removed"].values())
+    synth = json.loads((root / "metrics" / "synth.json").read_text())
+    assert synth["templates"]["records"] > 0 and synth["mutants"]["validity"] == 1.0
+    instruct = json.loads((root / "metrics" / "instruct.json").read_text())
+    assert instruct["records_in"] == instruct["records_out"] + sum(instruct["removed"].values())
+    assert instruct["by_source"]["synth_template"]["in"] == synth["templates"]["records"]
     tokenized = json.loads((root / "metrics" / "tokenize.json").read_text())
-    assert sum(s["docs"] for s in tokenized["splits"].values()) == decontam["docs_out"]
+    assert sum(s["docs"] for s in tokenized["splits"].values()) == decontam["docs_out"] + instruct["records_out"]
     mixed = json.loads((root / "metrics" / "mix.json").read_text())
     assert mixed["tokens"] > 0 and set(mixed["achieved"]) == set(mixed["target"])
     trained = json.loads((root / "metrics" / "train.json").read_text())

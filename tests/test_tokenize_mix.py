@@ -161,3 +161,63 @@ def test_params_sections_refuse_unknown_keys() -> None:
         with pytest.raises(ValueError, match=f"{name}: unknown key"):
             cls.from_params({"vocab": 1})
         assert cls.from_params(None) == cls()
+
+
+def test_instruction_records_join_the_splits_and_the_mix_at_their_share(tmp_path: Path) -> None:
+    docs = corpus(tmp_path)
+    records = [
+        {
+            "instruction": f"Write a function that sums values, variant {i}.",
+            "input": "",
+            "output": SNIPPETS["javascript"].format(i=i),
+            "task_type": "comment_to_code",
+            "lang": "javascript",
+            "source": "corpus",
+            "id": f"cat-{i}",
+            "parent_id": f"pair-{i}",
+            "repo": f"pkg-{i % 8}" if i % 2 else "",  # half from a package, half from none
+        }
+        for i in range(64)
+    ]
+    path = tmp_path / "instructions.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    metrics = run_tokenize(PARAMS, docs, tmp_path / "tok", tmp_path / "t.json", path)
+    assert metrics["tokens"]["instruct"] > 0
+    val_repos = set(metrics["val_repos"])
+    placed = {}
+    for split in ("train", "val"):
+        _, index = read_split(tmp_path / "tok" / split)
+        for doc, lang, repo in zip(
+            *(index.column(c).to_pylist() for c in ("id", "lang", "repo")), strict=True
+        ):
+            if lang == "instruct":
+                placed[doc] = (split, repo)
+    assert len(placed) == 64
+    for doc, (split, repo) in placed.items():
+        if repo:  # a record from a package sits in its package's split
+            assert (split == "val") == (repo in val_repos), doc
+    assert {split for split, repo in placed.values() if not repo} == {"train", "val"}  # hashed by id
+    tokens, index = read_split(tmp_path / "tok" / "train")
+    first = next(r for r in index.to_pylist() if r["lang"] == "instruct")
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(str(tmp_path / "tok" / "tokenizer"), local_files_only=True)
+    text = tok.decode(tokens[first["start"] : first["start"] + first["length"]].tolist())
+    assert text.startswith("<instruct>### Instruction\nWrite a function") and "### Response\n" in text
+
+    params = MixParams.from_params(
+        {
+            "target": {"js_ts": 0.5, "xml_html": 0.2, "md_mdx": 0.1, "css": 0.1, "other": 0.1},
+            "instruct_share": 0.2,
+            "max_epochs": 8,
+        }
+    )
+    mixed = run_mix(params, tmp_path / "tok", tmp_path / "mix", tmp_path / "m.json", tmp_path / "m.csv")
+    assert mixed["target"]["instruct"] == 0.2 and mixed["target"]["js_ts"] == pytest.approx(0.4)
+    assert abs(mixed["achieved"]["instruct"] - 0.2) < 0.05, mixed
+    without = run_mix(
+        MixParams(), tmp_path / "tok", tmp_path / "mix0", tmp_path / "m0.json", tmp_path / "m0.csv"
+    )
+    assert "instruct" not in without["achieved"]  # instruct_share 0: the stream is left out
+    with pytest.raises(ValueError, match="instruct_share"):
+        MixParams.from_params({"instruct_share": 1.0})

@@ -30,6 +30,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "md_mdx": ("markdown", "mdx"),
     "css": ("css", "scss", "less"),
     "other": ("json", "other"),
+    "instruct": ("instruct",),  # instruction records (codeprep.instruct.render)
 }
 GROUP_OF = {lang: group for group, langs in GROUPS.items() for lang in langs}
 MIX_INDEX_SCHEMA = pa.schema(
@@ -52,12 +53,18 @@ class MixParams:
     default_max_epochs: float = 4.0
     budget_tokens: int | None = None
     seed: int = 0
+    instruct_share: float = 0.0  # share of the instruction stream; the language targets share the rest
 
     @classmethod
     def from_params(cls, section: dict[str, Any] | None) -> MixParams:
         section = dict(section or {})
         defaults = cls()
         target = {str(k): float(v) for k, v in section.get("target", defaults.target).items()}
+        share = float(section.get("instruct_share", defaults.instruct_share))
+        if not 0 <= share < 1 or "instruct" in target:
+            raise ValueError(
+                "mix.instruct_share must be in [0, 1); give the instruction share there, not in target"
+            )
         unknown = set(target) - set(GROUPS)
         if unknown:
             raise ValueError(f"mix.target: unknown group(s) {sorted(unknown)}; groups: {list(GROUPS)}")
@@ -65,7 +72,15 @@ class MixParams:
         per_group = {str(k): float(v) for k, v in epochs.items()} if isinstance(epochs, dict) else {}
         default = float(epochs) if not isinstance(epochs, dict) else defaults.default_max_epochs
         budget = section.get("budget_tokens")
-        return cls(target, per_group, default, int(budget) if budget else None, int(section.get("seed", 0)))
+        return cls(
+            target, per_group, default, int(budget) if budget else None, int(section.get("seed", 0)), share
+        )
+
+    def shares(self) -> dict[str, float]:
+        """The solver's targets: the language targets scaled to ``1 - instruct_share``, plus the
+        instruction stream's share (only when it is set, so a mix without it stays as it was)."""
+        scaled = {g: p * (1 - self.instruct_share) for g, p in self.target.items()}
+        return scaled | ({"instruct": self.instruct_share} if self.instruct_share else {})
 
     def epochs_cap(self) -> dict[str, float]:
         return {g: self.max_epochs.get(g, self.default_max_epochs) for g in GROUPS}
@@ -85,7 +100,8 @@ def run_mix(
     available: Counter[str] = Counter()
     for lang, length in zip(langs, lengths.tolist(), strict=True):
         available[GROUP_OF.get(lang, "other")] += length
-    plan = solve(dict(available), params.target, params.epochs_cap(), params.budget_tokens)
+    target = params.shares()
+    plan = solve(dict(available), target, params.epochs_cap(), params.budget_tokens)
     picks: list[tuple[int, int]] = []  # (document row, copy number)
     for row, (doc, lang) in enumerate(zip(ids, langs, strict=True)):
         f = plan.epochs.get(GROUP_OF.get(lang, "other"), 0.0)
@@ -111,12 +127,12 @@ def run_mix(
             written[GROUP_OF.get(langs[row], "other")] += length
     pq.write_table(pa.table(rows, schema=MIX_INDEX_SCHEMA), out_dir / "index.parquet", compression="zstd")
     total = sum(written.values())
-    achieved = {g: round(written[g] / total, 4) if total else 0.0 for g in params.target}
+    achieved = {g: round(written[g] / total, 4) if total else 0.0 for g in target}
     metrics = {
-        "target": params.target,
+        "target": target,
         "achieved": achieved,
         "epochs": {g: round(v, 4) for g, v in plan.epochs.items()},
-        "max_abs_error": round(max(abs(achieved[g] - p) for g, p in params.target.items()), 4),
+        "max_abs_error": round(max(abs(achieved[g] - p) for g, p in target.items()), 4),
         "tokens": total,
         "available": dict(sorted(available.items())),
         "binding": plan.binding,
@@ -125,7 +141,7 @@ def run_mix(
     write_json(metrics_path, metrics)
     write_csv(
         plot_path,
-        [{"group": g, "target": p, "achieved": achieved[g]} for g, p in params.target.items()],
+        [{"group": g, "target": p, "achieved": achieved[g]} for g, p in target.items()],
         ["group", "target", "achieved"],
     )
     return metrics

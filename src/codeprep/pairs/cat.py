@@ -6,7 +6,9 @@
   documentation is over 100 characters (a one-line summary is not an explanation).
 
 One instruction schema for all instruction data: ``instruction, input, output, task_type, lang,
-source, id, parent_id`` (``parent_id``: the pair's id, so every derived record traces back).
+source, id, parent_id`` (``parent_id``: the pair's id, so every derived record traces back), plus
+``repo``, the package the pair comes from: the tokenize stage puts a record in the split its package
+is in, so no validation package leaks into training through its functions.
 """
 
 from __future__ import annotations
@@ -15,11 +17,22 @@ import hashlib
 from collections.abc import Iterator
 from typing import Any
 
-INSTRUCTION_FIELDS = ("instruction", "input", "output", "task_type", "lang", "source", "id", "parent_id")
+INSTRUCTION_FIELDS = (
+    "instruction",
+    "input",
+    "output",
+    "task_type",
+    "lang",
+    "source",
+    "id",
+    "parent_id",
+    "repo",
+)
 EXPLANATION_MIN_CHARS = 100
 
 
-def _id(*parts: str) -> str:
+def record_id(*parts: str) -> str:
+    """A stable id from its parts (blake2b-128), for every record derived from another."""
     h = hashlib.blake2b(digest_size=16)
     for part in parts:
         h.update(part.encode("utf-8", "surrogatepass"))
@@ -28,14 +41,16 @@ def _id(*parts: str) -> str:
 
 
 def pair_id(pair: dict[str, Any]) -> str:
-    return _id(
+    return record_id(
         pair["repository_name"], pair["func_path_in_repository"], pair["func_code_url"], pair["func_name"]
     )
 
 
-def transforms(pair: dict[str, Any], source: str = "corpus") -> Iterator[dict[str, str]]:
+def transforms(pair: dict[str, Any], lang: str = "", source: str = "corpus") -> Iterator[dict[str, str]]:
+    """The CAT records of one pair. ``lang`` is the document's own language when known (``tsx``:
+    CodeSearchNet's ``language`` says ``typescript``, and TSX code does not parse as TypeScript)."""
     parent = pair_id(pair)
-    lang, name = pair["language"], pair["func_name"]
+    lang, name = lang or pair["language"], pair["func_name"]
     doc, code = pair["func_documentation_string"], pair["func_code_string"]
     comment = pair["whole_func_string"][: len(pair["whole_func_string"]) - len(code)].rstrip("\n")
     rows = [
@@ -57,6 +72,7 @@ def transforms(pair: dict[str, Any], source: str = "corpus") -> Iterator[dict[st
             "task_type": task,
             "lang": lang,
             "source": source,
-            "id": _id(parent, task),
+            "id": record_id(parent, task),
             "parent_id": parent,
+            "repo": pair["repository_name"],
         }

@@ -17,6 +17,7 @@ block) score near 0 and are dropped below ``pairs.min_relevance``.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -167,10 +168,23 @@ def _leaves(node: Any) -> Iterator[str]:
             return
 
 
+def _out_of_bounds(what: str, n: int, lo: int, hi: int) -> str | None:
+    return f"{what}_too_short" if n < lo else f"{what}_too_long" if n > hi else None
+
+
 def extract(
-    text: str, lang: str, repo: str, path: str, params: PairParams, split: str = "train"
+    text: str,
+    lang: str,
+    repo: str,
+    path: str,
+    params: PairParams,
+    split: str = "train",
+    rejected: Counter[str] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """CodeSearchNet records of the documented declarations in one document."""
+    """CodeSearchNet records of the documented declarations in one document. A candidate (a JSDoc
+    comment on a declaration) that misses a bound is counted in ``rejected`` by reason:
+    ``doc_too_short``, ``doc_too_long``, ``code_too_short``, ``code_too_long``, ``low_relevance``."""
+    rejected = Counter() if rejected is None else rejected
     grammar = GRAMMAR.get(lang)
     if grammar is None:
         return
@@ -189,13 +203,15 @@ def extract(
         comment = node.text.decode("utf-8", "replace")
         doc = doc_text(comment)
         code = decl.text.decode("utf-8", "replace")
-        if not (params.min_doc_chars <= len(doc) <= params.max_doc_chars):
-            continue
-        if not (params.min_code_chars <= len(code) <= params.max_code_chars):
-            continue
-        code_tokens = list(_leaves(decl))
-        score = relevance(doc, code_tokens)
-        if score < params.min_relevance:
+        reason = _out_of_bounds(
+            "doc", len(doc), params.min_doc_chars, params.max_doc_chars
+        ) or _out_of_bounds("code", len(code), params.min_code_chars, params.max_code_chars)
+        code_tokens = list(_leaves(decl)) if reason is None else []
+        score = relevance(doc, code_tokens) if reason is None else 0.0
+        if reason is None and score < params.min_relevance:
+            reason = "low_relevance"
+        if reason is not None:
+            rejected[reason] += 1
             continue
         line = decl.start_point[0] + 1
         yield {

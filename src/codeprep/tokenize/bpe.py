@@ -31,6 +31,7 @@ LANG_TAGS: dict[str, str] = {
     "less": "<less>",
     "json": "<json>",
     "other": "<other>",
+    "instruct": "<instruct>",  # an instruction record (codeprep.instruct.render)
 }
 
 

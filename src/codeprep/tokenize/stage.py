@@ -11,6 +11,7 @@ has one row per document: ``id, repo, lang, start, length`` (offsets in tokens) 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections import Counter, defaultdict
@@ -23,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from codeprep.instruct.render import LANG, render
 from codeprep.metrics import write_json
 from codeprep.params import dataclass_from
 from codeprep.shards import iter_batches
@@ -71,12 +73,49 @@ def val_repos(docs_dir: Path, params: TokenizeParams) -> set[str]:
     return split_repos(repo_langs, params.val_fraction, params.seed) if len(repo_langs) > 1 else set()
 
 
-def _docs(docs_dir: Path, val: set[str], split: str, batch_docs: int) -> Iterator[dict[str, list]]:
-    for batch in iter_batches(docs_dir, columns=["id", "repo", "lang", "content"], batch_size=batch_docs):
+def _in_val(record_id: str, repo: str, val: set[str], params: TokenizeParams) -> bool:
+    """A record derived from a package goes where its package goes; one from no package
+    (OpenCodeInstruct, a teacher) by a seeded hash of its id at ``val_fraction``."""
+    if repo:
+        return repo in val
+    digest = hashlib.blake2b(f"{params.seed}\x00{record_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") / 2**64 < params.val_fraction
+
+
+def _instructions(
+    path: Path | None, val: set[str], split: str, params: TokenizeParams
+) -> Iterator[dict[str, list]]:
+    """The instruct stage's records, rendered, in batches shaped like the documents'."""
+    if path is None:
+        return
+    batch: dict[str, list] = {"id": [], "repo": [], "lang": [], "content": []}
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            record = json.loads(line)
+            if _in_val(record["id"], record.get("repo", ""), val, params) != (split == "val"):
+                continue
+            for key, value in zip(
+                batch, (record["id"], record.get("repo", ""), LANG, render(record)), strict=True
+            ):
+                batch[key].append(value)
+            if len(batch["id"]) == params.batch_docs:
+                yield batch
+                batch = {k: [] for k in batch}
+    if batch["id"]:
+        yield batch
+
+
+def _docs(
+    docs_dir: Path, val: set[str], split: str, params: TokenizeParams, instructions: Path | None = None
+) -> Iterator[dict[str, list]]:
+    for batch in iter_batches(
+        docs_dir, columns=["id", "repo", "lang", "content"], batch_size=params.batch_docs
+    ):
         cols = batch.to_pydict()
         keep = [(r in val) == (split == "val") for r in cols["repo"]]
         if any(keep):
             yield {k: [v for v, ok in zip(vals, keep, strict=True) if ok] for k, vals in cols.items()}
+    yield from _instructions(instructions, val, split, params)
 
 
 def _dtype(vocab: int) -> np.dtype:
@@ -138,19 +177,26 @@ def read_split(split_dir: Path) -> tuple[np.ndarray, pa.Table]:
     return tokens, index
 
 
-def run_tokenize(params: TokenizeParams, docs_dir: Path, out_dir: Path, metrics_path: Path) -> dict[str, Any]:
+def run_tokenize(
+    params: TokenizeParams,
+    docs_dir: Path,
+    out_dir: Path,
+    metrics_path: Path,
+    instructions: Path | None = None,
+) -> dict[str, Any]:
+    """Tokenize the documents and, when given, the instruct stage's records (as ``instruct``)."""
     val = val_repos(docs_dir, params)
     if params.pretrained_path:
         tokenizer = bpe.load(params.pretrained_path)
     else:
-        texts = (t for batch in _docs(docs_dir, val, "train", params.batch_docs) for t in batch["content"])
+        texts = (t for batch in _docs(docs_dir, val, "train", params, instructions) for t in batch["content"])
         tokenizer = bpe.train(texts, params.vocab_size, params.min_frequency, params.lang_tags)
     tokenizer.save_pretrained(str(out_dir / "tokenizer"))
     stats = {}
     started = time.perf_counter()
     for split in SPLITS:
         stats[split] = pack(
-            tokenizer, _docs(docs_dir, val, split, params.batch_docs), out_dir / split, params.lang_tags
+            tokenizer, _docs(docs_dir, val, split, params, instructions), out_dir / split, params.lang_tags
         )
     seconds = time.perf_counter() - started
     total: Counter[str] = stats["train"]["tokens"] + stats["val"]["tokens"]

@@ -1,0 +1,1 @@
+"""Instruction data: OpenCodeInstruct reader, quality signals and the instruct stage."""

@@ -1,0 +1,1 @@
+"""Synthetic instruction data: templates, AST mutations, teacher generation."""

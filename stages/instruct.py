@@ -1,0 +1,59 @@
+"""DVC stage `instruct`: CAT records (out/pairs), template/teacher records (out/synth) and the
+OpenCodeInstruct files named in params.yaml → out/instruct/instructions.jsonl, out/instruct/removed,
+metrics/instruct.json."""
+
+from pathlib import Path
+
+import click
+
+from codeprep.decontam.stage import DecontamParams, build_index
+from codeprep.instruct.stage import InstructParams, run_instruct
+from codeprep.params import load_params
+from codeprep.signals.langid import LangId
+
+
+@click.command()
+@click.option(
+    "--params", "params_path", default="params.yaml", show_default=True, type=click.Path(exists=True)
+)
+@click.option(
+    "--records",
+    "jsonl",
+    multiple=True,
+    default=["out/pairs/instructions.jsonl", "out/synth/instructions.jsonl"],
+    show_default=True,
+    type=click.Path(exists=True),
+)
+@click.option(
+    "--langid",
+    "langid_model",
+    default="out/langid/model.joblib",
+    show_default=True,
+    type=click.Path(exists=True),
+)
+@click.option("--out", "out_dir", default="out/instruct", show_default=True, type=click.Path())
+@click.option(
+    "--metrics", "metrics_path", default="metrics/instruct.json", show_default=True, type=click.Path()
+)
+def main(
+    params_path: str, jsonl: tuple[str, ...], langid_model: str, out_dir: str, metrics_path: str
+) -> None:
+    params = load_params(params_path)
+    model = LangId.from_file(langid_model)
+
+    def predict(code: str) -> tuple[str, float]:
+        labels, probs = model.predict([code])
+        return labels[0], probs[0]
+
+    run_instruct(
+        InstructParams.from_params(params.get("instruct")),
+        [Path(p) for p in jsonl],
+        Path(out_dir),
+        Path(metrics_path),
+        build_index(DecontamParams.from_params(params.get("decontam"))),
+        predict,
+    )
+
+
+if __name__ == "__main__":
+    main()
