@@ -131,9 +131,14 @@ function c(z) {
   }
 }
 """
-    assert _reason(lambda: mutate_js(dynamic, "javascript", random.Random(0), 1.0, ["rename_binding"])) == "no_site"
+    assert (
+        _reason(lambda: mutate_js(dynamic, "javascript", random.Random(0), 1.0, ["rename_binding"]))
+        == "no_site"
+    )
     ts = "class Repo {\n  constructor(private readonly db: Db) {}\n}\n"
-    assert _reason(lambda: mutate_js(ts, "typescript", random.Random(0), 1.0, ["rename_binding"])) == "no_site"
+    assert (
+        _reason(lambda: mutate_js(ts, "typescript", random.Random(0), 1.0, ["rename_binding"])) == "no_site"
+    )
 
 
 def test_rename_keeps_naming_style():
@@ -206,9 +211,15 @@ function guarded() {
   }
 }
 """
-    assert _reason(lambda: mutate_js(source, "javascript", random.Random(0), 1.0, ["wrap_try_catch"])) == "no_site"
+    assert (
+        _reason(lambda: mutate_js(source, "javascript", random.Random(0), 1.0, ["wrap_try_catch"]))
+        == "no_site"
+    )
     shadowed = "const console = makeLogger();\nfunction f() {\n  return 1;\n}\n"
-    assert _reason(lambda: mutate_js(shadowed, "javascript", random.Random(0), 1.0, ["wrap_try_catch"])) == "no_site"
+    assert (
+        _reason(lambda: mutate_js(shadowed, "javascript", random.Random(0), 1.0, ["wrap_try_catch"]))
+        == "no_site"
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -304,7 +315,10 @@ def test_add_type_annotation_exact_and_not_for_javascript():
         "  return rows.slice((page - 1) * size, page * size);\n}\n"
     )
     js = "function f(a = 1) {\n  return a;\n}\n"
-    assert _reason(lambda: mutate_js(js, "javascript", random.Random(0), 1.0, ["add_type_annotation"])) == "no_site"
+    assert (
+        _reason(lambda: mutate_js(js, "javascript", random.Random(0), 1.0, ["add_type_annotation"]))
+        == "no_site"
+    )
 
 
 def test_change_signature_exact_and_only_where_calls_stay_valid():
@@ -472,7 +486,10 @@ def test_namespace_declaration_and_processing_instruction():
     assert out.startswith('<?xml-stylesheet type="text/css" href="style.css"?>\n<svg ')
     out = _xml(POM, op="insert_processing_instruction")
     assert '<!-- build file -->\n<?xml-stylesheet type="text/xsl" href="style.xsl"?>\n<project' in out
-    assert _reason(lambda: mutate_xml(out, "xml", random.Random(0), 1.0, ["insert_processing_instruction"])) == "no_site"
+    assert (
+        _reason(lambda: mutate_xml(out, "xml", random.Random(0), 1.0, ["insert_processing_instruction"]))
+        == "no_site"
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1105,8 +1122,13 @@ def test_deterministic_per_seed():
 
 
 def test_unparseable_input():
-    assert _reason(lambda: mutate_js("function (a {", "javascript", random.Random(0), 1.0)) == "unparseable_input"
-    assert _reason(lambda: mutate_js("let x: = 1;", "typescript", random.Random(0), 1.0)) == "unparseable_input"
+    assert (
+        _reason(lambda: mutate_js("function (a {", "javascript", random.Random(0), 1.0))
+        == "unparseable_input"
+    )
+    assert (
+        _reason(lambda: mutate_js("let x: = 1;", "typescript", random.Random(0), 1.0)) == "unparseable_input"
+    )
     assert _reason(lambda: mutate_xml("<a><b></a>", "xml", random.Random(0), 1.0)) == "unparseable_input"
     assert _reason(lambda: mutate_xml("<a>&nbsp;</a>", "xml", random.Random(0), 1.0)) == "unparseable_input"
 
@@ -1118,12 +1140,16 @@ def test_entity_declarations_are_refused_before_lxml(monkeypatch):
     monkeypatch.setattr(mutate_xml_module.etree, "fromstring", never)
     monkeypatch.setattr(mutate_xml_module.etree, "XMLParser", never)
     laughs = '<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
-    laughs += "".join(f' <!ENTITY lol{i} "{f"&lol{i - 1};" * 10 if i > 1 else "&lol;" * 10}">\n' for i in range(1, 10))
+    laughs += "".join(
+        f' <!ENTITY lol{i} "{f"&lol{i - 1};" * 10 if i > 1 else "&lol;" * 10}">\n' for i in range(1, 10)
+    )
     laughs += "]>\n<lolz>&lol9;</lolz>\n"
     xxe = '<!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><foo>&xxe;</foo>'
     started = time.perf_counter()
     for text in (laughs, xxe, '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x.dtd">\n<svg/>'):
-        assert _reason(lambda text=text: mutate_xml(text, "svg", random.Random(0), 1.0)) == "entity_declaration"
+        assert (
+            _reason(lambda text=text: mutate_xml(text, "svg", random.Random(0), 1.0)) == "entity_declaration"
+        )
     assert time.perf_counter() - started < 1.0
 
 

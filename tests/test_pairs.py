@@ -135,3 +135,61 @@ def test_cat_transforms_trace_back_to_their_pair() -> None:
     assert len({r["id"] for r in rows}) == 3
     # a short documentation gets no explanation task
     assert [r["task_type"] for r in transforms(debounce)] == ["comment_to_code", "code_to_comment"]
+
+
+def test_the_stage_adds_codesearchnet_train_records_and_holds_out_its_evaluation_split(
+    tmp_path: Path,
+) -> None:
+    from conftest import signals_record
+
+    from codeprep.pairs.stage import params_from, run_pairs
+    from codeprep.shards import ShardWriter
+    from codeprep.signals.stage import SIGNALS_SCHEMA
+    from codeprep.tokenize.stage import TokenizeParams
+
+    with ShardWriter(tmp_path / "docs", SIGNALS_SCHEMA) as writer:
+        for i in range(4):
+            writer.write(signals_record(f"src/a{i}.js", "javascript", SOURCE, repo=f"pkg-{i}"))
+    code = "function debounceCall(fn, wait) {\n  let timer;\n  return (...args) => {\n    clearTimeout(timer);\n  };\n}"
+    doc = "Debounce a function call until no call happened for the given wait in milliseconds."
+
+    def release(partition: str, language: str = "javascript") -> str:
+        return json.dumps(
+            {
+                "repo": "org/lib",
+                "path": f"src/{partition}.js",
+                "func_name": "debounceCall",
+                "original_string": code,
+                "language": language,
+                "code": code,
+                "code_tokens": ["function", "debounceCall", "(", "fn", ",", "wait", ")", "timer", "call"],
+                "docstring": doc,
+                "docstring_tokens": doc.split(),
+                "sha": "abc",
+                "url": f"https://example.com/org/lib/blob/abc/src/{partition}.js#L1-L6",
+                "partition": partition,
+            }
+        )
+
+    csn = tmp_path / "data" / "codesearchnet"
+    csn.mkdir(parents=True)
+    with gzip.open(csn / "javascript_train_0.jsonl.gz", "wt") as f:
+        f.write(release("train") + "\n" + release("train", "python") + "\n")
+    with gzip.open(csn / "javascript_test_0.jsonl.gz", "wt") as f:
+        f.write(release("test") + "\n")
+    params = params_from({"codesearchnet": ["data/codesearchnet"]})
+    metrics = run_pairs(
+        params,
+        TokenizeParams(val_fraction=0.25),
+        tmp_path / "docs",
+        tmp_path / "out",
+        tmp_path / "m.json",
+        tmp_path,
+    )
+    assert metrics["pairs"]["codesearchnet_javascript"] == 2 and metrics["codesearchnet_held_out"] == 1
+    assert metrics["rejected"]["off_language"] == 1
+    rows = [json.loads(line) for line in (tmp_path / "out" / "instructions.jsonl").read_text().splitlines()]
+    from_csn = [r for r in rows if r["source"] == "codesearchnet"]
+    assert [r["task_type"] for r in from_csn] == ["comment_to_code", "code_to_comment"]  # train only
+    assert from_csn[1]["output"] == "/**\n * " + doc + "\n */"  # JSDoc written from the docstring
+    assert metrics["code_validity"] == 1.0

@@ -46,13 +46,25 @@ def pair_id(pair: dict[str, Any]) -> str:
     )
 
 
+def _comment(pair: dict[str, Any]) -> str:
+    """The JSDoc block of a pair: the text before the code in ``whole_func_string`` (the corpus's
+    pairs), else one written from the documentation (CodeSearchNet's JavaScript keeps the docstring
+    apart: ``original_string`` is the code alone)."""
+    whole, code = pair["whole_func_string"], pair["func_code_string"]
+    head = whole[: len(whole) - len(code)].rstrip("\n") if whole.endswith(code) else ""
+    if head.lstrip().startswith("/**"):
+        return head
+    lines = pair["func_documentation_string"].split("\n")
+    return "/**\n" + "".join(f" * {line}".rstrip() + "\n" for line in lines) + " */"
+
+
 def transforms(pair: dict[str, Any], lang: str = "", source: str = "corpus") -> Iterator[dict[str, str]]:
     """The CAT records of one pair. ``lang`` is the document's own language when known (``tsx``:
     CodeSearchNet's ``language`` says ``typescript``, and TSX code does not parse as TypeScript)."""
     parent = pair_id(pair)
     lang, name = lang or pair["language"], pair["func_name"]
     doc, code = pair["func_documentation_string"], pair["func_code_string"]
-    comment = pair["whole_func_string"][: len(pair["whole_func_string"]) - len(code)].rstrip("\n")
+    comment = _comment(pair)
     rows = [
         (
             "comment_to_code",

@@ -103,6 +103,7 @@ class PairParams:
     min_code_chars: int = 100  # seed plan: code 100-10000 characters
     max_code_chars: int = 10000
     min_relevance: float = 0.2
+    codesearchnet: tuple[str, ...] = ()  # published CodeSearchNet jsonl(.gz) files or dirs, under data/
 
 
 def doc_text(comment: str) -> str:
@@ -172,6 +173,13 @@ def _out_of_bounds(what: str, n: int, lo: int, hi: int) -> str | None:
     return f"{what}_too_short" if n < lo else f"{what}_too_long" if n > hi else None
 
 
+def bounds_reason(doc: str, code: str, params: PairParams) -> str | None:
+    """Why a documentation/code pair is outside the seed plan's bounds, or None."""
+    return _out_of_bounds("doc", len(doc), params.min_doc_chars, params.max_doc_chars) or _out_of_bounds(
+        "code", len(code), params.min_code_chars, params.max_code_chars
+    )
+
+
 def extract(
     text: str,
     lang: str,
@@ -203,9 +211,7 @@ def extract(
         comment = node.text.decode("utf-8", "replace")
         doc = doc_text(comment)
         code = decl.text.decode("utf-8", "replace")
-        reason = _out_of_bounds(
-            "doc", len(doc), params.min_doc_chars, params.max_doc_chars
-        ) or _out_of_bounds("code", len(code), params.min_code_chars, params.max_code_chars)
+        reason = bounds_reason(doc, code, params)
         code_tokens = list(_leaves(decl)) if reason is None else []
         score = relevance(doc, code_tokens) if reason is None else 0.0
         if reason is None and score < params.min_relevance:

@@ -13,17 +13,18 @@ Operators:
 
 * ``rename_binding`` — consistent, scope-aware renaming of a function parameter or a
   ``var``/``let``/``const`` declared in a function, to a plausible camelCase name unused anywhere in
-  the file (so nothing can be captured). References are resolved by walking up from each identifier:
-  the nearest scope that declares the name owns it, so property names (``obj.x``, ``{x: 1}``), labels,
-  types and same-named bindings in nested scopes stay untouched. Shorthand ``{x}`` in an object or a
-  destructuring pattern becomes ``{x: newName}`` (the key keeps its name). The original's style
-  (``CONSTANT_CASE``, ``PascalCase``, a leading ``_``/``$``) is kept.
+  the file (so nothing can be captured). Which identifiers refer to the binding is resolved by
+  :mod:`codeprep.synth.js_scope` (what it handles and skips is documented there), so property names,
+  labels, types and same-named bindings in nested scopes stay untouched. Shorthand ``{x}`` in an
+  object or a destructuring pattern becomes ``{x: newName}`` (the key keeps its name). The original's
+  style (``CONSTANT_CASE``, ``PascalCase``, a leading ``_``/``$``) is kept.
 * ``add_type_annotation`` (typescript/tsx only) — ``x = 0`` → ``x: number = 0`` for parameters with
   no annotation and a literal default (number, bigint, string, boolean): correct by construction.
 * ``change_signature`` — appends ``options = {}`` (TS: ``options: Record<string, unknown> = {}``) to a
-  named function, method or function-valued ``const`` with fewer than 4 parameters and no rest
-  parameter. The parameter is optional and unused, so every call stays valid and ``fn.length`` is
-  unchanged. Callbacks written inline in a call are not sites: their caller may pass more arguments.
+  method, or a function declaration / function-valued variable whose name is only ever called or
+  exported, with fewer than 4 parameters and no rest parameter (not to accessors). The parameter is
+  optional and unused, so every call stays valid and ``fn.length`` is unchanged. A function passed as
+  a callback is not a site: its caller may pass more arguments, which would land in the new parameter.
 * ``wrap_try_catch`` — wraps a multi-line function body that contains no ``try`` in
   ``try { ... } catch (error) { console.error(error); throw error; }``, re-indenting by the file's
   indent unit (tab or the most common indentation step), without semicolons in a file written without
@@ -38,11 +39,16 @@ Every result is re-validated with ``codeprep.signals.syntax.check``. Rejections 
 :class:`~codeprep.synth.mutant.MutationRejected`.
 
 Conservative by design: a site that cannot be mutated exactly is skipped, never guessed. Not renamed:
-bindings of a function that mentions ``eval``, ``arguments`` or contains ``with`` (dynamic scope);
-TypeScript parameter properties (``constructor(private x)`` also declares a field); bindings used as a
-JSX tag or attribute name. Not wrapped: one-line bodies, bodies starting with a directive (``"use
-strict"`` would stop being one), files where ``console`` is not the global. Sloppy-mode Annex B
-function-in-block hoisting is resolved as block scoping.
+what :mod:`codeprep.synth.js_scope` cannot resolve exactly (dynamic scope, TypeScript parameter
+properties, JSX tag or attribute names, module-level bindings, catch parameters). Not wrapped:
+one-line bodies, bodies starting with a directive (``"use strict"`` would stop being one), files
+where ``console`` is not the global. Not documented: functions with any comment on the line above.
+Methods may still be passed as callbacks elsewhere (``arr.map(this.fn)``), which
+``change_signature`` cannot see.
+
+Audited (not in the default test path): the TypeScript 5 parser reports no syntax error in 600
+all-operator mutants (the ``rename_binding`` audit against eslint-scope is described in
+:mod:`codeprep.synth.js_scope`).
 """
 
 from __future__ import annotations
@@ -55,6 +61,7 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
 
 from codeprep.signals.syntax import _ts_parser, check
+from codeprep.synth.js_scope import FUNCTIONS, Scopes, declarators, is_var_scope, parameters, walk
 from codeprep.synth.mutant import MAX_CHARS, Mutant, MutationRejected, check_args
 
 __all__ = ["LANGS", "OPERATORS", "mutate_js"]
@@ -66,46 +73,18 @@ OPERATORS = ("rename_binding", "add_type_annotation", "change_signature", "wrap_
 
 _GRAMMAR = {"javascript": "javascript", "jsx": "javascript", "typescript": "typescript", "tsx": "tsx"}
 
-_FUNCTIONS = frozenset(
-    {
-        "function_declaration",
-        "function_expression",
-        "generator_function_declaration",
-        "generator_function",
-        "arrow_function",
-        "method_definition",
-    }
-)
 _NAMED_DECLARATIONS = frozenset({"function_declaration", "generator_function_declaration"})
 _FUNCTION_VALUES = frozenset({"arrow_function", "function_expression", "generator_function"})
-#: Nodes that can refer to a binding. ``property_identifier``, ``type_identifier`` and
-#: ``statement_identifier`` (labels) never do.
-_REFERENCES = frozenset(
-    {"identifier", "shorthand_property_identifier", "shorthand_property_identifier_pattern"}
-)
 _SHORTHANDS = frozenset({"shorthand_property_identifier", "shorthand_property_identifier_pattern"})
-#: An identifier below one of these (and not inside a ``{...}`` expression) is a JSX tag/attribute name.
-_JSX_NAMES = frozenset(
-    {"jsx_opening_element", "jsx_closing_element", "jsx_self_closing_element", "jsx_attribute"}
-)
-#: Declarations whose ``name`` binds in the enclosing block.
-_BLOCK_DECLARATIONS = frozenset(
-    {
-        "class_declaration",
-        "abstract_class_declaration",
-        "function_declaration",
-        "generator_function_declaration",
-        "enum_declaration",
-        "internal_module",
-    }
-)
-_BLOCK_SCOPES = frozenset(
-    {"statement_block", "switch_body", "for_statement", "for_in_statement", "catch_clause", "class"}
-)
-_PARAMETER_PROPERTY = frozenset({"accessibility_modifier", "override_modifier", "readonly"})
 _MULTILINE_LITERALS = frozenset({"string", "template_string"})
 _SEMICOLON_STATEMENTS = frozenset(
-    {"expression_statement", "lexical_declaration", "variable_declaration", "return_statement", "throw_statement"}
+    {
+        "expression_statement",
+        "lexical_declaration",
+        "variable_declaration",
+        "return_statement",
+        "throw_statement",
+    }
 )
 
 #: New names for ``rename_binding``: plausible, camelCase-compatible, none a reserved word.
@@ -165,7 +144,7 @@ def mutate_js(
     for op in enabled:
         if op == "add_type_annotation" and grammar == "javascript":
             continue
-        ctx = _Context(src, tree.root_node, grammar, rng, rate)
+        ctx = _Context(src, tree.root_node, grammar, rng)
         accepted = _EditSet()
         for site in _SITES[op](ctx):
             if rng.random() < rate and accepted.add(site()):
@@ -225,65 +204,7 @@ def _apply(src: bytes, edits: list[Edit]) -> bytes:
 
 
 # --------------------------------------------------------------------------------------------------
-# tree helpers
-
-
-def _walk(node, skip: Callable | None = None) -> Iterator:
-    """Pre-order (source order), iterative. Nodes for which ``skip`` is true are yielded, their
-    descendants are not (``node`` itself is always entered)."""
-    stack = [node]
-    first = True
-    while stack:
-        current = stack.pop()
-        yield current
-        if first or skip is None or not skip(current):
-            stack.extend(reversed(current.children))
-        first = False
-
-
-def _is_param_scope(node) -> bool:
-    """Functions, and TS signatures / function types (their parameter names bind there too)."""
-    return node.type in _FUNCTIONS or node.child_by_field_name("parameters") is not None
-
-
-def _is_var_scope(node) -> bool:
-    return node.type == "class_static_block" or _is_param_scope(node)
-
-
-def _params(fn) -> list:
-    params = fn.child_by_field_name("parameters")
-    if params is not None:
-        return [c for c in params.named_children if c.type != "comment"]
-    single = fn.child_by_field_name("parameter")  # arrow function ``x => ...``
-    return [single] if single is not None else []
-
-
-def _binding_ids(pattern) -> list:
-    """The identifiers a parameter or declarator pattern binds (keys and defaults are not bindings)."""
-    out, stack = [], [pattern]
-    while stack:
-        node = stack.pop()
-        kind = node.type
-        if kind in ("identifier", "shorthand_property_identifier_pattern"):
-            out.append(node)
-        elif kind in ("object_pattern", "array_pattern", "rest_pattern"):
-            stack.extend(node.named_children)
-        elif kind == "pair_pattern":
-            stack.append(node.child_by_field_name("value"))
-        elif kind in ("assignment_pattern", "object_assignment_pattern"):
-            stack.append(node.child_by_field_name("left"))
-        elif kind in ("required_parameter", "optional_parameter"):
-            stack.append(node.child_by_field_name("pattern"))
-    return sorted(out, key=lambda n: n.start_byte)
-
-
-def _declarators(declaration) -> list:
-    return [c for c in declaration.named_children if c.type == "variable_declarator"]
-
-
-def _kind(node) -> str | None:
-    kind = node.child_by_field_name("kind")
-    return kind.type if kind is not None else None
+# context and helpers shared by the operators
 
 
 def _accessor(method) -> str | None:
@@ -297,33 +218,22 @@ def _accessor(method) -> str | None:
     return None
 
 
-class _Context:
-    """One pass's view of the source: text, tree, and the per-file facts operators share."""
+class _Context(Scopes):
+    """One pass's view of the source: text, tree, its scopes (:class:`~codeprep.synth.js_scope.Scopes`)
+    and the per-file facts operators share."""
 
-    def __init__(self, src: bytes, root, grammar: str, rng: random.Random, rate: float) -> None:
-        self.src, self.root, self.grammar, self.rng, self.rate = src, root, grammar, rng, rate
-        self._declared: dict[int, frozenset[str]] = {}
+    def __init__(self, src: bytes, root, grammar: str, rng: random.Random) -> None:
+        super().__init__(src, root)
+        self.grammar, self.rng = grammar, rng
 
     @property
     def ts(self) -> bool:
         return self.grammar != "javascript"
 
-    def text(self, node) -> str:
-        return self.src[node.start_byte : node.end_byte].decode("utf-8")
-
-    @cached_property
-    def occurrences(self) -> dict[str, list]:
-        """Every node that can refer to a binding, by name, in source order."""
-        out: dict[str, list] = {}
-        for node in _walk(self.root):
-            if node.type in _REFERENCES:
-                out.setdefault(self.text(node), []).append(node)
-        return out
-
     @cached_property
     def used(self) -> set[str]:
         """Every identifier-like name in the file (values, properties, types, labels, JSX tags)."""
-        return {self.text(n) for n in _walk(self.root) if "identifier" in n.type and n.child_count == 0}
+        return {self.text(n) for n in walk(self.root) if "identifier" in n.type and n.child_count == 0}
 
     @cached_property
     def newline(self) -> bytes:
@@ -333,7 +243,9 @@ class _Context:
     def semicolon(self) -> bytes:
         """``;`` unless most statements that could end with one do not (a no-semicolon style file)."""
         ends = Counter(
-            n.children[-1].type == ";" for n in _walk(self.root) if n.type in _SEMICOLON_STATEMENTS and n.children
+            n.children[-1].type == ";"
+            for n in walk(self.root)
+            if n.type in _SEMICOLON_STATEMENTS and n.children
         )
         return b"" if ends[False] > ends[True] else b";"
 
@@ -360,134 +272,6 @@ class _Context:
             return b"  "
         best = max(steps.values())
         return b" " * min(step for step, n in steps.items() if n == best)
-
-    @cached_property
-    def _poison(self) -> list[int]:
-        """Positions of ``eval``, ``arguments`` and ``with``: their functions' scopes are dynamic."""
-        return [
-            n.start_byte
-            for n in _walk(self.root)
-            if n.type == "with_statement"
-            or (n.type == "identifier" and self.text(n) in ("eval", "arguments"))
-        ]
-
-    def poisoned(self, fn) -> bool:
-        return any(fn.start_byte <= pos < fn.end_byte for pos in self._poison)
-
-    # ---- scopes
-
-    def declared(self, scope) -> frozenset[str]:
-        """Names ``scope`` declares itself (var names belong to the enclosing function)."""
-        cached = self._declared.get(scope.id)
-        if cached is None:
-            cached = self._declared[scope.id] = frozenset(self._declarations(scope))
-        return cached
-
-    def _declarations(self, scope) -> Iterator[str]:
-        kind = scope.type
-        if _is_var_scope(scope):
-            for param in _params(scope):
-                yield from (self.text(i) for i in _binding_ids(param))
-            if kind in ("function_expression", "generator_function"):
-                name = scope.child_by_field_name("name")
-                if name is not None:
-                    yield self.text(name)
-            body = scope.child_by_field_name("body")
-            if body is not None and body.type == "statement_block":
-                yield from (self.text(i) for i in self._var_ids(body))
-        elif kind == "class":
-            name = scope.child_by_field_name("name")
-            if name is not None:
-                yield self.text(name)
-        elif kind in ("statement_block", "switch_body"):
-            items = scope.named_children
-            if kind == "switch_body":
-                items = [stmt for case in items for stmt in case.named_children]
-            for item in items:
-                if item.type == "lexical_declaration":
-                    for d in _declarators(item):
-                        yield from (self.text(i) for i in _binding_ids(d.child_by_field_name("name")))
-                elif item.type in _BLOCK_DECLARATIONS and item.child_by_field_name("name") is not None:
-                    yield self.text(item.child_by_field_name("name"))
-        elif kind == "for_statement":
-            init = scope.child_by_field_name("initializer")
-            if init is not None and init.type == "lexical_declaration":
-                for d in _declarators(init):
-                    yield from (self.text(i) for i in _binding_ids(d.child_by_field_name("name")))
-        elif kind == "for_in_statement":
-            if _kind(scope) in ("let", "const"):
-                yield from (self.text(i) for i in _binding_ids(scope.child_by_field_name("left")))
-        elif kind == "catch_clause":
-            param = scope.child_by_field_name("parameter")
-            if param is not None:
-                yield from (self.text(i) for i in _binding_ids(param))
-
-    def _var_ids(self, body) -> Iterator:
-        for node in _walk(body, skip=_is_var_scope):
-            if node.type == "variable_declaration":
-                for d in _declarators(node):
-                    yield from _binding_ids(d.child_by_field_name("name"))
-            elif node.type == "for_in_statement" and _kind(node) == "var":
-                yield from _binding_ids(node.child_by_field_name("left"))
-
-    def is_scope(self, node) -> bool:
-        return node.type in _BLOCK_SCOPES or _is_var_scope(node)
-
-    def bindings(self) -> list[tuple[object, str, object]]:
-        """``(scope, name, first declaring identifier)`` of every local binding, in source order."""
-        seen: dict[tuple[int, str], tuple[object, str, object]] = {}
-
-        def add(scope, ident) -> None:
-            seen.setdefault((scope.id, self.text(ident)), (scope, self.text(ident), ident))
-
-        for fn in _walk(self.root):
-            if fn.type not in _FUNCTIONS or self.poisoned(fn):
-                continue
-            for param in _params(fn):
-                if not any(c.type in _PARAMETER_PROPERTY for c in param.children):
-                    for ident in _binding_ids(param):
-                        add(fn, ident)
-            body = fn.child_by_field_name("body")
-            if body is None or body.type != "statement_block":
-                continue
-            for node in _walk(body, skip=_is_var_scope):
-                if node.type in ("lexical_declaration", "variable_declaration"):
-                    scope = fn if node.type == "variable_declaration" else _lexical_scope(node)
-                    for d in _declarators(node):
-                        for ident in _binding_ids(d.child_by_field_name("name")):
-                            add(scope, ident)
-                elif node.type == "for_in_statement" and _kind(node) in ("var", "let", "const"):
-                    scope = fn if _kind(node) == "var" else node
-                    for ident in _binding_ids(node.child_by_field_name("left")):
-                        add(scope, ident)
-        return sorted(seen.values(), key=lambda b: b[2].start_byte)
-
-    def references(self, scope, name: str) -> list | None:
-        """Every node in ``scope`` that refers to its binding ``name`` (declarations included), or
-        None when one is a JSX tag or attribute name (renaming it would change the element)."""
-        refs = []
-        own_name = scope.child_by_field_name("name")  # a function's own name is none of its locals
-        for occ in self.occurrences.get(name, ()):
-            if not scope.start_byte <= occ.start_byte < scope.end_byte or (own_name and occ.id == own_name.id):
-                continue
-            node, in_expression, shadowed = occ.parent, False, False
-            while node is not None and node.id != scope.id:
-                if node.type == "jsx_expression":
-                    in_expression = True
-                elif node.type in _JSX_NAMES and not in_expression:
-                    return None
-                if self.is_scope(node) and name in self.declared(node):
-                    shadowed = True
-                    break
-                node = node.parent
-            if not shadowed:
-                refs.append(occ)
-        return refs
-
-
-def _lexical_scope(declaration):
-    parent = declaration.parent
-    return parent.parent if parent.type in ("switch_case", "switch_default") else parent
 
 
 def _fresh(base: str, used: set[str]) -> str:
@@ -536,7 +320,7 @@ def _styled(word: str, like: str) -> str:
 
 def _type_annotation_sites(ctx: _Context) -> list[Site]:
     sites: list[Site] = []
-    for node in _walk(ctx.root):
+    for node in walk(ctx.root):
         if node.type != "required_parameter" or node.child_by_field_name("type") is not None:
             continue
         pattern = node.child_by_field_name("pattern")
@@ -566,7 +350,7 @@ def _literal_type(ctx: _Context, value) -> str | None:
 def _named_functions(root) -> Iterator[tuple[object, object]]:
     """``(function node, name node)`` of function declarations, methods and functions assigned to a
     declared variable: the functions that have a name and are not an inline callback."""
-    for node in _walk(root):
+    for node in walk(root):
         if node.type in _NAMED_DECLARATIONS or node.type == "method_definition":
             yield node, node.child_by_field_name("name")
         elif node.type == "variable_declarator":
@@ -580,7 +364,7 @@ def _signature_sites(ctx: _Context) -> list[Site]:
     param = f"{name}: Record<string, unknown> = {{}}" if ctx.ts else f"{name} = {{}}"
     sites: list[Site] = []
     for fn, fn_name in _named_functions(ctx.root):
-        params = _params(fn)
+        params = parameters(fn)
         if (
             fn.child_by_field_name("body") is None
             or (fn.type == "method_definition" and _accessor(fn) is not None)
@@ -631,8 +415,8 @@ def _try_catch_sites(ctx: _Context) -> list[Site]:
             return []  # ``console`` is declared or passed around somewhere: the catch might not log
     var = _first_free(("error", "err", "caughtError"), ctx.used)
     sites: list[Site] = []
-    for fn in _walk(ctx.root):
-        body = fn.child_by_field_name("body") if fn.type in _FUNCTIONS else None
+    for fn in walk(ctx.root):
+        body = fn.child_by_field_name("body") if fn.type in FUNCTIONS else None
         if body is not None and body.type == "statement_block":
             edit = _try_catch_edit(ctx, body, var)
             if edit is not None:
@@ -643,7 +427,7 @@ def _try_catch_sites(ctx: _Context) -> list[Site]:
 def _try_catch_edit(ctx: _Context, body, var: str) -> Edit | None:
     src = ctx.src
     statements = [c for c in body.named_children if c.type != "comment"]
-    if not statements or _is_directive(statements[0]) or any(n.type == "try_statement" for n in _walk(body)):
+    if not statements or _is_directive(statements[0]) or any(n.type == "try_statement" for n in walk(body)):
         return None
     open_brace, close_brace = body.start_byte, body.end_byte - 1
     first_nl = src.find(b"\n", open_brace + 1, close_brace)
@@ -652,7 +436,7 @@ def _try_catch_edit(ctx: _Context, body, var: str) -> Edit | None:
         return None  # ``{`` must end its line and ``}`` start its own
     literals = [
         (n.start_byte, n.end_byte)
-        for n in _walk(body)
+        for n in walk(body)
         if n.type in _MULTILINE_LITERALS and b"\n" in src[n.start_byte : n.end_byte]
     ]
     indent, unit, nl = src[last_start:close_brace], ctx.indent_unit, ctx.newline
@@ -693,7 +477,7 @@ def _jsdoc_sites(ctx: _Context) -> list[Site]:
             anchor = fn
         else:
             anchor = fn.parent.parent  # the declaration of ``name = function``
-            if len(_declarators(anchor)) != 1:
+            if len(declarators(anchor)) != 1:
                 continue  # ``const a = () => 1, b = 2``: whose comment would it be?
         if anchor.parent is not None and anchor.parent.type == "export_statement":
             anchor = anchor.parent
@@ -719,7 +503,7 @@ def _jsdoc_lines(ctx: _Context, fn, name: str) -> list[str] | None:
     summary = _summary(ctx, fn, name)
     if summary is None:
         return None
-    tags = [tag for i, p in enumerate(_params(fn)) if (tag := _param_tag(ctx, p, i)) is not None]
+    tags = [tag for i, p in enumerate(parameters(fn)) if (tag := _param_tag(ctx, p, i)) is not None]
     if _returns_value(fn):
         typed = ctx.ts and fn.child_by_field_name("return_type") is not None
         tags.append("@returns" if typed else "@returns {*}")
@@ -778,7 +562,7 @@ def _returns_value(fn) -> bool:
         return True
     return any(
         n.type == "return_statement" and any(c.type != "comment" for c in n.named_children)
-        for n in _walk(body, skip=_is_var_scope)
+        for n in walk(body, skip=is_var_scope)
     )
 
 

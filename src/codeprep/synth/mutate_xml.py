@@ -56,8 +56,9 @@ OPERATORS = (
 
 _UNSAFE_DECLARATION = re.compile(r"<!(?:ENTITY|DOCTYPE)", re.IGNORECASE)
 _DECL_ENCODING = re.compile(r"""\A(\ufeff?<\?xml\b[^>]*?\bencoding\s*=\s*)(["'])[^"'>]*\2""")
-#: A plain number with an optional unit; leading zeros are not numbers (``007`` may be a code).
-_NUMBER = re.compile(r"(-?)(0|[1-9]\d*)(?:\.(\d+))?([A-Za-z%]{0,3})")
+#: A plain number with an optional unit; leading zeros are not numbers (``007`` may be a code), and
+#: more digits than a float holds exactly are not scaled (a serial number, not a size).
+_NUMBER = re.compile(r"(-?)(0|[1-9]\d{0,14})(?:\.(\d{1,6}))?([A-Za-z%]{0,3})")
 _FACTORS = (0.5, 0.75, 1.25, 1.5, 2.0)
 _PREFIXES = ("cp", "ext", "meta", "gen", "aux")
 _STYLESHEET = {
