@@ -219,7 +219,9 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
     assert instruct["records_in"] == instruct["records_out"] + sum(instruct["removed"].values())
     assert instruct["by_source"]["synth_template"]["in"] == synth["templates"]["records"]
     tokenized = json.loads((root / "metrics" / "tokenize.json").read_text())
-    assert sum(s["docs"] for s in tokenized["splits"].values()) == decontam["docs_out"] + instruct["records_out"]
+    assert (
+        sum(s["docs"] for s in tokenized["splits"].values()) == decontam["docs_out"] + instruct["records_out"]
+    )
     mixed = json.loads((root / "metrics" / "mix.json").read_text())
     assert mixed["tokens"] > 0 and set(mixed["achieved"]) == set(mixed["target"])
     trained = json.loads((root / "metrics" / "train.json").read_text())

@@ -145,7 +145,11 @@ class Checker:
                 return "too_short", f"{name} {len(text)} chars < {lo}"
             if len(text) > hi:
                 return "too_long", f"{name} {len(text)} chars > {hi}"
-        blocks = detect(code_blocks(record["output"], record["lang"], record["task_type"]), self.predict, p.langid_min_prob)
+        blocks = detect(
+            code_blocks(record["output"], record["lang"], record["task_type"]),
+            self.predict,
+            p.langid_min_prob,
+        )
         if not record["lang"]:
             langs = Counter(b.lang for b in blocks if b.lang)
             if not langs:
