@@ -228,3 +228,14 @@ def test_render_is_the_training_layout() -> None:
     text = render({"instruction": "Explain this.", "input": "let a = 1;", "output": "It sets a."})
     assert text == "### Instruction\nExplain this.\n\n### Input\nlet a = 1;\n\n### Response\nIt sets a.\n"
     assert "### Input" not in render({"instruction": "Say hi.", "input": "", "output": "hi"})
+
+
+def test_an_oversized_line_is_an_error_not_a_memory_blowup(tmp_path: Path) -> None:
+    from codeprep.instruct.json_lines import json_lines
+
+    path = tmp_path / "bomb.jsonl.gz"
+    with gzip.open(path, "wb") as f:  # 8 MB of one line compresses to a few KB
+        f.write(b'{"id": "' + b"a" * (8 << 20) + b'"}\n' + json.dumps(oci_row(1, JS_ANSWER)).encode() + b"\n")
+    rows = list(json_lines(path, max_line_bytes=1 << 20))
+    assert [(r is None, e) for _, r, e in rows] == [(True, f"line over {1 << 20} bytes"), (False, "")]
+    assert rows[1][0].endswith("bomb.jsonl.gz:2") and rows[1][1]["id"] == "oci-1"

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import signals_record
 
+from codeprep.pairs.cat import INSTRUCTION_FIELDS
 from codeprep.shards import ShardWriter
 from codeprep.signals.stage import SIGNALS_SCHEMA
 from codeprep.signals.syntax import check
@@ -208,17 +209,7 @@ def test_the_stage_writes_valid_templates_at_the_family_mix_and_valid_mutants(
     share = metrics["templates"]["family_share"]
     assert abs(share["js_enhancement"] - 0.5) < 0.15 and abs(share["xml_generation"] - 0.25) < 0.15
     for row in rows:
-        assert {
-            "instruction",
-            "input",
-            "output",
-            "task_type",
-            "lang",
-            "source",
-            "id",
-            "parent_id",
-            "repo",
-        } <= set(row)
+        assert set(INSTRUCTION_FIELDS) <= set(row)
         assert check(row["lang"], row["output"]).ok is True, row["template"]
         assert row["output"] != row["input"]
     renames = [r for r in rows if r["template"] == "js_rename_binding"]

@@ -10,8 +10,6 @@ it comes out as a :class:`Malformed` with its file and row so the stage records 
 from __future__ import annotations
 
 import ast
-import gzip
-import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
+
+from codeprep.instruct.json_lines import json_lines
 
 #: The published columns, all strings.
 COLUMNS = (
@@ -104,20 +104,7 @@ def _rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | None, str]]:
                 number += 1
                 yield f"{path}:{number}", row, ""
         return
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8", errors="replace") as f:
-        for number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield f"{path}:{number}", None, f"not a JSON line ({exc.msg})"
-                continue
-            if not isinstance(row, dict):
-                yield f"{path}:{number}", None, "not a JSON object"
-                continue
-            yield f"{path}:{number}", row, ""
+    yield from json_lines(path)
 
 
 def files(root: Path) -> list[Path]:

@@ -40,6 +40,7 @@ FENCE_LANG = {
     "typescript": "typescript",
     "tsx": "tsx",
     "html": "html",
+    "htm": "html",
     "xml": "xml",
     "svg": "svg",
     "css": "css",
@@ -73,6 +74,7 @@ PROSE_TASKS = frozenset({"code_explanation"})
 DOC_LANGS = frozenset({"mdx"})
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[ \t]*([^\s`]*)[^\n]*\n(.*?)^[ \t]{0,3}\1[ \t]*$", re.M | re.S)
 _FENCE_LINE = re.compile(r"^[ \t]{0,3}(?:`{3,}|~{3,})", re.M)
+_FENCE_OPEN = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[ \t]*([^\s`]*)[^`\n]*$")
 _WORDS = re.compile(r"[A-Za-z]{2,}")
 _TASK_VERBS = re.compile(
     r"(?:^|[.!?:]\s+|\n)\s*(?:please\s+)?(?:write|create|implement|add|refactor|explain|generate|convert|"
@@ -108,14 +110,33 @@ class Lengths:
     max_output_chars: int = 8192
 
 
+def fenced_blocks(text: str) -> tuple[list[tuple[str, str]], bool]:
+    """``(info tag lower-cased, code)`` for each fenced block, and whether a fence was left open
+    (a response cut off by ``max_tokens``). A fence closes on a bare fence of the same character at
+    least as long, as in CommonMark."""
+    blocks: list[tuple[str, str]] = []
+    opened: tuple[str, str] | None = None
+    body: list[str] = []
+    for line in text.splitlines():
+        match = _FENCE_OPEN.match(line)
+        if opened is None:
+            if match:
+                opened, body = (match.group(1), match.group(2).lower()), []
+            continue
+        fence = match.group(1) if match else ""
+        if match and not match.group(2) and fence[0] == opened[0][0] and len(fence) >= len(opened[0]):
+            blocks.append((opened[1], "\n".join(body)))
+            opened = None
+        else:
+            body.append(line)
+    return blocks, opened is not None
+
+
 def code_blocks(output: str, record_lang: str = "", task_type: str = "") -> list[Block]:
     """The code an output holds: its fenced blocks; and the whole output, in the record's language,
     when the record says it is code (a CAT or template answer with no fences, or an MDX document,
     whose fenced examples are checked as well) — not for a prose task such as ``code_explanation``."""
-    found = [
-        Block(FENCE_LANG.get(tag.lower(), tag.lower()), code, bool(tag))
-        for _, tag, code in _FENCE.findall(output)
-    ]
+    found = [Block(FENCE_LANG.get(tag, tag), code, bool(tag)) for tag, code in fenced_blocks(output)[0]]
     if record_lang in CODE_LANGS and task_type not in PROSE_TASKS:
         if record_lang in DOC_LANGS:
             return [Block(record_lang, output, True), *found]
@@ -166,7 +187,7 @@ def clarity_checks(instruction: str, lengths: Lengths) -> dict[str, bool]:
 def completeness_checks(output: str) -> dict[str, bool]:
     return {
         "non_empty": bool(output.strip()),
-        "fences_balanced": len(_FENCE_LINE.findall(output)) % 2 == 0,
+        "fences_balanced": not fenced_blocks(output)[1],
         "no_stub": not _STUB.search(output),
         "not_cut_off": bool(_ENDING.search(output)),
         "not_refusal": not _REFUSAL.search(output),

@@ -7,11 +7,11 @@ line number, never skipped silently.
 
 from __future__ import annotations
 
-import gzip
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from codeprep.instruct.json_lines import json_lines
 
 FIELDS = (
     "repository_name",
@@ -43,18 +43,12 @@ RELEASE_KEYS = {
 
 
 def read(path: Path) -> Iterator[dict[str, Any]]:
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{number}: not a JSON line ({exc.msg})") from None
-            if "original_string" in row:
-                row = {new: row.get(old) for old, new in RELEASE_KEYS.items()}
-            missing = [f for f in FIELDS if f not in row or row[f] is None]
-            if missing:
-                raise ValueError(f"{path}:{number}: missing CodeSearchNet field(s) {missing}")
-            yield {f: row[f] for f in FIELDS}
+    for where, row, error in json_lines(path):
+        if row is None:
+            raise ValueError(f"{where}: {error}")
+        if "original_string" in row:
+            row = {new: row.get(old) for old, new in RELEASE_KEYS.items()}
+        missing = [f for f in FIELDS if f not in row or row[f] is None]
+        if missing:
+            raise ValueError(f"{where}: missing CodeSearchNet field(s) {missing}")
+        yield {f: row[f] for f in FIELDS}

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from codeprep.instruct.quality import FENCE_LANG, fenced_blocks
 from codeprep.pairs.cat import record_id
 from codeprep.signals.syntax import check
 from codeprep.synth.teacher import Teacher, TeacherParams
@@ -44,27 +45,6 @@ EVOLUTIONS: dict[str, str] = {
     "increase_reasoning": "If the task can be solved in a few simple steps, rewrite it so that it "
     "explicitly needs several steps of reasoning.",
 }
-#: Code-fence tags checked by the syntax validators → canonical language.
-FENCE_LANGS: dict[str, str] = {
-    "js": "javascript",
-    "javascript": "javascript",
-    "mjs": "javascript",
-    "cjs": "javascript",
-    "jsx": "jsx",
-    "ts": "typescript",
-    "typescript": "typescript",
-    "tsx": "tsx",
-    "html": "html",
-    "htm": "html",
-    "xml": "xml",
-    "svg": "svg",
-    "css": "css",
-    "scss": "scss",
-    "json": "json",
-    "md": "markdown",
-    "markdown": "markdown",
-    "mdx": "mdx",
-}
 REASONS = (
     "backend_error",
     "empty",
@@ -79,7 +59,6 @@ REASONS = (
 NO_INPUT = frozenset({"", "none", "none.", "(none)", "n/a", "-"})
 
 _HEADER = re.compile(r"^[ \t]*#{2,4}[ \t]*(instruction|input|response)[ \t]*:?[ \t]*$", re.I | re.M)
-_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[ \t]*([^\s`]*)[^`\n]*$")
 _ONE_BLOCK = re.compile(r"(`{3,}|~{3,})[^\n]*\n(.*)\n\1[ \t]*", re.S)
 
 
@@ -130,28 +109,6 @@ def fenced(code: str, lang: str) -> str:
     return f"{fence}{lang}\n{code.rstrip()}\n{fence}"
 
 
-def code_blocks(text: str) -> tuple[list[tuple[str, str]], bool]:
-    """``(info tag lower-cased, code)`` for each fenced block, and whether a fence was left open
-    (a response cut off by ``max_tokens``). A fence closes on a bare fence of the same character at
-    least as long, as in CommonMark."""
-    blocks: list[tuple[str, str]] = []
-    opened: tuple[str, str] | None = None
-    body: list[str] = []
-    for line in text.splitlines():
-        match = _FENCE.match(line)
-        if opened is None:
-            if match:
-                opened, body = (match.group(1), match.group(2).lower()), []
-            continue
-        fence = match.group(1) if match else ""
-        if match and not match.group(2) and fence[0] == opened[0][0] and len(fence) >= len(opened[0]):
-            blocks.append((opened[1], "\n".join(body)))
-            opened = None
-        else:
-            body.append(line)
-    return blocks, opened is not None
-
-
 def parse_response(text: str) -> tuple[str, str, str] | None:
     """``(instruction, input, output)`` from the fixed format, or None when it is not there. Text before
     ``### Instruction`` is ignored; ``### Input`` is optional; an input that is one fenced block is
@@ -172,7 +129,7 @@ def parse_response(text: str) -> tuple[str, str, str] | None:
     if given.lower() in NO_INPUT:
         given = ""
     whole = _ONE_BLOCK.fullmatch(given)
-    if whole and len(code_blocks(given)[0]) == 1:
+    if whole and len(fenced_blocks(given)[0]) == 1:
         given = whole.group(2)
     return text[i_end:instruction_end].strip(), given, text[r_end:].strip()
 
@@ -194,7 +151,7 @@ def _code_problem(blocks: list[tuple[str, str]], unclosed: bool) -> str:
     if unclosed:
         return "unclosed code fence"
     for k, (tag, code) in enumerate(blocks, 1):
-        lang = FENCE_LANGS.get(tag)
+        lang = FENCE_LANG.get(tag)
         if lang is None:
             continue
         verdict = check(lang, code)
@@ -226,7 +183,7 @@ def validate(
     problem = _length_problem(instruction, output, bounds)
     if problem is not None:
         return problem
-    blocks, unclosed = code_blocks(output)
+    blocks, unclosed = fenced_blocks(output)
     invalid = _code_problem(blocks, unclosed)
     if invalid:
         return Rejection("", "invalid_code", invalid)
