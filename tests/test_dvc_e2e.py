@@ -100,6 +100,7 @@ STAGES = [
     "mix",
     "train_proxy",
     "bench",
+    "report",
 ]
 
 
@@ -228,6 +229,10 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
     assert trained["steps"] == 2 and trained["params"] > 0 and trained["val_loss"]
     bench = json.loads((root / "metrics" / "bench.json").read_text())
     assert bench["params"] == trained["params"] and set(bench["ppl"]) == {"torch", "f32", "q8_0", "q4_k_m"}
+    card = (root / "out" / "report" / "DATA_CARD.md").read_text()
+    front = yaml.safe_load(card.split("---\n")[1])
+    assert front["task_categories"] == ["text-generation"] and "mit" in front["license"]
+    assert f"{decontam['docs_out']:,}" in card and (root / "out" / "report" / "index.html").stat().st_size > 0
 
     shards = sorted((root / "out").rglob("part-*.parquet"))
     mtimes = {p: p.stat().st_mtime_ns for p in shards}
