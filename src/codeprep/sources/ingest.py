@@ -7,6 +7,9 @@ Each input in ``params.yaml`` (``ingest.inputs``) names a path and a format:
 - ``repos``: a folder whose children are repositories (one repo per child folder).
 - ``repo``: one folder that is one repository.
 - ``records``: JSON Lines (``.jsonl``, ``.jsonl.gz``) or parquet datasets, one file or a folder of them.
+- ``stackv2``: The Stack v2 smol-ids rows (parquet, one row per repository) whose contents
+  ``codeprep data fetch-stack`` put in a blob store; options ``blobs`` (required), ``languages``,
+  ``max_bytes``, ``skip_vendor``, ``skip_generated`` (see ``sources/stackv2.py``).
 
 Conservation is exact: every item a reader yields is either a document or a recorded drop, so
 ``docs_in == docs_out + sum(removed)``.
@@ -32,10 +35,11 @@ from codeprep.sources.item import Origin, RawItem, display_path
 from codeprep.sources.languages import language_of
 from codeprep.sources.npm import iter_package_tree, iter_tarball
 from codeprep.sources.records import is_record_file, iter_jsonl, iter_parquet
+from codeprep.sources.stackv2 import StackInput, iter_stackv2
 from codeprep.sources.walk import read_regular_file, walk_folder
 
 STAGE = "ingest"
-FORMATS = ("npm", "repos", "repo", "records")
+FORMATS = ("npm", "repos", "repo", "records", "stackv2")
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,7 @@ class InputSpec:
     path: Path
     format: str
     source: str | None = None
+    stackv2: StackInput | None = None  # the ``stackv2`` format's options
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,8 @@ class IngestConfig:
                 raise ValueError(
                     f"ingest.inputs: format {fmt!r} for {spec.get('path')!r} is not one of {FORMATS}"
                 )
-            specs.append(InputSpec(root / spec["path"], fmt, spec.get("source")))
+            stack = StackInput.from_params(spec, root) if fmt == "stackv2" else None
+            specs.append(InputSpec(root / spec["path"], fmt, spec.get("source"), stack))
         return cls(
             inputs=tuple(specs),
             max_bytes=int(ingest["max_bytes"]),
@@ -89,6 +95,11 @@ def iter_input(spec: InputSpec, cfg: IngestConfig) -> Iterator[RawItem]:
                 yield from iter_parquet(file, spec.source or "parquet")
             else:
                 yield from iter_jsonl(file, cfg.max_bytes, cfg.max_archive_bytes, spec.source or "jsonl")
+        return
+    if spec.format == "stackv2":
+        if spec.stackv2 is None:
+            raise ValueError(f"ingest input {path} (stackv2) has no options; it needs at least `blobs:`")
+        yield from iter_stackv2(path, spec.stackv2, cfg.max_bytes, spec.source or "stackv2")
         return
     if spec.format == "repo":
         yield from walk_folder(path, Origin(spec.source or "local", path.name), cfg.max_bytes)
