@@ -349,7 +349,15 @@ def test_options_are_validated_and_languages_map_to_canonical_names(tmp_path: Pa
     ],
 )
 def test_decode_declared_encodings(text: str, label: str, stored_as: str) -> None:
-    assert decode_declared(text.encode(stored_as), label) == (text, "")
+    decoded, codec = decode_declared(text.encode(stored_as), label)
+    assert decoded == text  # codec: the label's usual superset (cp949 for EUC-KR) or the label
+    assert codecs.lookup(codec).name in {
+        codecs.lookup(stored_as).name,
+        codecs.lookup(label).name,
+    } or codec in (
+        "cp949",
+        "big5hkscs",
+    )
 
 
 def test_decode_declared_refuses_unknown_and_non_charset_labels() -> None:
@@ -463,6 +471,8 @@ def test_fetch_then_ingest_end_to_end(stack_data: dict[str, Any], s3: str, tmp_p
     assert docs["han/docs", "page.html"]["content"] == PAGE
     assert docs["han/docs", "style.css"]["content"] == CSS
     assert docs["han/docs", "docs/中文.md"]["content"] == ZH
+    assert docs["han/docs", "docs/中文.md"]["encoding"] == "gb18030"  # the codec that decoded it, recorded
+    assert docs["han/docs", "style.css"]["encoding"] == "cp1252"
     assert docs["han/docs", "data.json"]["content"] == JSON_DOC  # UTF-32-BE, by its BOM
     assert docs["octo/web-app", "src/index.js"]["content"] == JS.decode()
     assert {r["source"] for r in docs.values()} == {"stackv2"}

@@ -140,7 +140,7 @@ def build_record(item: RawItem, max_bytes: int) -> tuple[dict[str, Any] | None, 
             return None, "undecodable", "lone surrogate in record text", ident
         if len(raw) > max_bytes:
             return None, "too_large", f"{len(raw)} bytes > max_bytes {max_bytes}", ident
-        decoded = check_text(item.text, "utf-8")
+        decoded = check_text(item.text, item.encoding or "utf-8")
     else:
         decoded = decode_bytes(raw, posixpath.splitext(item.path)[1])
     if decoded.text is None:

@@ -32,6 +32,7 @@ class RawItem:
     reason: str | None = None
     detail: str = ""
     lang_hint: str | None = None
+    encoding: str | None = None  # the codec a reader decoded ``text`` with (None: it was UTF-8 already)
 
 
 def display_path(name: str) -> str:

@@ -232,8 +232,9 @@ def spdx_license(detected: Any, license_type: Any = None) -> str:
 
 
 def decode_declared(data: bytes, label: str) -> tuple[str | None, str]:
-    """``(text, "")`` decoded with the declared encoding (its usual superset first), or
-    ``(None, detail)``. Call only for data without a byte-order mark (ingest's decoder handles those)."""
+    """``(text, codec)`` decoded with the declared encoding (its usual superset first; ``codec`` is the
+    one that decoded it, recorded as the document's ``encoding``), or ``(None, detail)``. Call only for
+    data without a byte-order mark (ingest's decoder handles those)."""
     try:
         codec = codecs.lookup(label).name
     except (LookupError, TypeError, ValueError):
@@ -243,7 +244,7 @@ def decode_declared(data: bytes, label: str) -> tuple[str | None, str]:
     error = ""
     for candidate in dict.fromkeys((_SUPERSETS.get(codec, codec), codec)):
         try:
-            return data.decode(candidate), ""
+            return data.decode(candidate), candidate
         except UnicodeDecodeError as err:
             error = error or f"{candidate}: {err.reason} at byte {err.start}"
         except LookupError:
@@ -286,10 +287,10 @@ def file_item(origin: Origin, file: dict[str, Any], stack: StackInput, max_bytes
     label = file.get("src_encoding")
     if not label or data.startswith(_BOMS):
         return RawItem(origin, path, data=data, lang_hint=hint)  # BOM or no label: ingest's decoder
-    text, detail = decode_declared(data, str(label))
+    text, codec = decode_declared(data, str(label))
     if text is None:
-        return RawItem(origin, path, reason="undecodable", detail=detail, lang_hint=hint)
-    return RawItem(origin, path, text=text, lang_hint=hint)
+        return RawItem(origin, path, reason="undecodable", detail=codec, lang_hint=hint)
+    return RawItem(origin, path, text=text, lang_hint=hint, encoding=codec)
 
 
 def _row_items(
