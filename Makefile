@@ -49,6 +49,8 @@ bench: data
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/syntax.py
 	$(BIN)/python bench/dedup.py
+	$(BIN)/python bench/secret_detection.py
+	$(BIN)/python bench/ray_scaling.py
 
 clean:
 	rm -rf out .pytest_cache .ruff_cache bench/work

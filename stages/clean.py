@@ -8,6 +8,7 @@ import click
 from codeprep.clean.rules import CleanParams
 from codeprep.clean.secrets import SecretsParams
 from codeprep.clean.stage import CleanConfig, run_clean
+from codeprep.execute.params import ExecuteParams
 from codeprep.params import load_params
 
 
@@ -39,7 +40,7 @@ def main(params_path: str, in_dir: str, out_dir: str, metrics_path: str, manifes
         Path(out_dir),
         Path(metrics_path),
         Path(manifest_path),
-        int(params["execute"]["workers"]),
+        ExecuteParams.from_params(params.get("execute")),
     )
 
 

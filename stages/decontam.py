@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from codeprep.decontam.stage import DecontamParams, run_decontam
+from codeprep.execute.params import ExecuteParams
 from codeprep.params import load_params
 
 
@@ -26,7 +27,7 @@ def main(params_path: str, in_dir: str, out_dir: str, metrics_path: str) -> None
         Path(in_dir),
         Path(out_dir),
         Path(metrics_path),
-        int(params["execute"]["workers"]),
+        ExecuteParams.from_params(params.get("execute")),
     )
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 
 from codeprep.dedup.dedup_stage import DedupParams, run_dedup
+from codeprep.execute.params import ExecuteParams
 from codeprep.params import load_params
 
 
@@ -35,7 +36,7 @@ def main(
         Path(out_dir),
         Path(metrics_path),
         Path(plots_dir),
-        int(params["execute"]["workers"]),
+        ExecuteParams.from_params(params.get("execute")),
     )
 
 

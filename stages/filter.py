@@ -4,6 +4,7 @@ from pathlib import Path
 
 import click
 
+from codeprep.execute.params import ExecuteParams
 from codeprep.filters.stage import run_filter
 from codeprep.params import load_params
 
@@ -22,8 +23,8 @@ from codeprep.params import load_params
 )
 def main(params_path: str, in_dir: str, langid_metrics: str, out_dir: str, metrics_path: str) -> None:
     params = load_params(params_path)
-    workers = int(params["execute"]["workers"])
-    run_filter(params, Path(in_dir), Path(out_dir), Path(langid_metrics), Path(metrics_path), workers)
+    execute = ExecuteParams.from_params(params.get("execute"))
+    run_filter(params, Path(in_dir), Path(out_dir), Path(langid_metrics), Path(metrics_path), execute)
 
 
 if __name__ == "__main__":

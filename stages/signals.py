@@ -4,6 +4,7 @@ from pathlib import Path
 
 import click
 
+from codeprep.execute.params import ExecuteParams
 from codeprep.params import load_params
 from codeprep.signals.stage import SignalsConfig, run_signals
 
@@ -22,11 +23,11 @@ def main(params_path: str, in_dir: str, model: str, out_dir: str, metrics_path: 
     params = load_params(params_path)
     config = SignalsConfig(
         js_backend=params["syntax"]["js_backend"],
-        langid_model=Path(model),
+        langid_model=Path(model).resolve(),  # absolute: a Ray worker may start elsewhere
         langid_min_prob=float(params["langid"]["min_prob"]),
-        workers=int(params["execute"]["workers"]),
     )
-    run_signals(config, Path(in_dir), Path(out_dir), Path(metrics_path))
+    execute = ExecuteParams.from_params(params.get("execute"))
+    run_signals(config, Path(in_dir), Path(out_dir), Path(metrics_path), execute)
 
 
 if __name__ == "__main__":

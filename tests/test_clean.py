@@ -16,6 +16,7 @@ from codeprep.clean.licence import allowed
 from codeprep.clean.rules import CleanParams, clean
 from codeprep.clean.secrets import SecretsParams, find, redact
 from codeprep.clean.stage import CleanConfig, run_clean
+from codeprep.execute.params import ExecuteParams
 from codeprep.shards import ShardWriter, iter_records
 from codeprep.signals.stage import SIGNALS_SCHEMA
 from codeprep.signals.syntax import check
@@ -236,7 +237,12 @@ def stage_docs(tmp: Path) -> list[dict]:
 def test_stage_drops_by_licence_cleans_redacts_and_conserves(tmp_path: Path) -> None:
     records = stage_docs(tmp_path)
     metrics = run_clean(
-        CONFIG, tmp_path / "filter", tmp_path / "clean", tmp_path / "clean.json", tmp_path / "lic.csv", 1
+        CONFIG,
+        tmp_path / "filter",
+        tmp_path / "clean",
+        tmp_path / "clean.json",
+        tmp_path / "lic.csv",
+        ExecuteParams(),
     )
     assert json.loads((tmp_path / "clean.json").read_text()) == metrics
     assert metrics["docs_in"] == 4 and metrics["docs_out"] == 3 and metrics["removed"] == {"licence": 1}
@@ -269,7 +275,12 @@ def test_cleaning_that_would_break_syntax_is_reverted(
     stage_docs(tmp_path)
     monkeypatch.setattr(clean_stage, "clean", lambda text, lang, params: (text[: len(text) // 2], {"cut": 1}))
     metrics = run_clean(
-        CONFIG, tmp_path / "filter", tmp_path / "clean", tmp_path / "clean.json", tmp_path / "lic.csv", 1
+        CONFIG,
+        tmp_path / "filter",
+        tmp_path / "clean",
+        tmp_path / "clean.json",
+        tmp_path / "lic.csv",
+        ExecuteParams(),
     )
     assert metrics["reverted_to_original"] == 2 and metrics["broken_by_cleaning"] == 0
     assert metrics["changes"] == {"cut": 1}

@@ -75,6 +75,7 @@ def test_explain_shows_signals_thresholds_and_the_deciding_rule(
     filter stage's verdict."""
     from conftest import signals_record
 
+    from codeprep.execute.params import ExecuteParams
     from codeprep.filters.stage import run_filter
     from codeprep.params import load_params
     from codeprep.shards import ShardWriter
@@ -94,7 +95,7 @@ def test_explain_shows_signals_thresholds_and_the_deciding_rule(
         Path("out/filter"),
         Path("metrics/langid.json"),
         Path("metrics/filter.json"),
-        1,
+        ExecuteParams(),
     )
     result = CliRunner().invoke(main, ["explain", "src/long.js"])
     assert result.exit_code == 0, result.output

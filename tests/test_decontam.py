@@ -14,6 +14,7 @@ from conftest import signals_record
 from codeprep.decontam.benchmarks import HUMANEVAL, BenchmarkSpec, humaneval_path, load
 from codeprep.decontam.index import Index, words
 from codeprep.decontam.stage import DecontamParams, build_index, run_decontam
+from codeprep.execute.params import ExecuteParams
 from codeprep.shards import ShardWriter, iter_records
 from codeprep.signals.stage import SIGNALS_SCHEMA
 
@@ -105,7 +106,9 @@ def test_stage_removes_contaminated_documents_and_conserves(tmp_path: Path) -> N
     with ShardWriter(tmp_path / "dedup", SIGNALS_SCHEMA) as writer:
         for record in records:
             writer.write(record)
-    metrics = run_decontam(DecontamParams(), tmp_path / "dedup", tmp_path / "out", tmp_path / "m.json", 1)
+    metrics = run_decontam(
+        DecontamParams(), tmp_path / "dedup", tmp_path / "out", tmp_path / "m.json", ExecuteParams()
+    )
     assert json.loads((tmp_path / "m.json").read_text()) == metrics
     assert metrics["docs_in"] == 3 and metrics["docs_out"] == 2 and metrics["removed"] == {"contaminated": 1}
     assert metrics["by_benchmark"]["humaneval"]["removed"] == 1

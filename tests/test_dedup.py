@@ -22,6 +22,7 @@ from codeprep.dedup.lsh import optimal_bands
 from codeprep.dedup.minhash import MinHasher, MinHashParams
 from codeprep.dedup.minhash_stage import read_signatures, run_minhash
 from codeprep.dedup.shingles import shingle_hash, shingle_hashes, shingles, tokens
+from codeprep.execute.params import ExecuteParams
 from codeprep.shards import RemovedLog, ShardWriter, iter_records
 from codeprep.signals.stage import SIGNALS_SCHEMA
 
@@ -169,8 +170,12 @@ def write_docs(directory: Path, records: list[dict], max_bytes: int = 64 << 20) 
 def run(tmp: Path, records: list[dict], params: DedupParams | None = None, max_bytes: int = 64 << 20) -> dict:
     params = params or DedupParams()
     docs = write_docs(tmp / "filter", records, max_bytes)
-    run_minhash(MinHashParams(params.ngram, params.num_perm), docs, tmp / "sig", tmp / "minhash.json", 1)
-    metrics = run_dedup(params, docs, tmp / "sig", tmp / "dedup", tmp / "dedup.json", tmp / "plots", 1)
+    run_minhash(
+        MinHashParams(params.ngram, params.num_perm), docs, tmp / "sig", tmp / "minhash.json", ExecuteParams()
+    )
+    metrics = run_dedup(
+        params, docs, tmp / "sig", tmp / "dedup", tmp / "dedup.json", tmp / "plots", ExecuteParams()
+    )
     written = json.loads((tmp / "dedup.json").read_text())
     assert written["docs_in"] == metrics["docs_in"] and written["removed"] == metrics["removed"]
     return written
@@ -283,7 +288,7 @@ def test_empty_and_single_document_corpora(tmp_path: Path) -> None:
 
 def test_signature_shards_round_trip(tmp_path: Path) -> None:
     docs = write_docs(tmp_path / "filter", corpus())
-    run_minhash(MinHashParams(), docs, tmp_path / "sig", tmp_path / "m.json", 1)
+    run_minhash(MinHashParams(), docs, tmp_path / "sig", tmp_path / "m.json", ExecuteParams())
     ids, hashes, counts, sigs = read_signatures(tmp_path / "sig", 128)
     assert ids == [r["id"] for r in corpus()]
     assert sigs.shape == (7, 128) and sigs.dtype == np.uint32

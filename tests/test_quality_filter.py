@@ -12,6 +12,7 @@ import pytest
 from conftest import FILTER_METRIC_KEYS, signals_record
 
 from codeprep.execute.local import map_shards
+from codeprep.execute.params import ExecuteParams
 from codeprep.filters.rules import decide, evaluate, rules_for
 from codeprep.filters.stage import run_filter
 from codeprep.params import load_params
@@ -134,7 +135,13 @@ def test_map_shards_is_byte_identical_for_any_worker_count(tmp_path: Path) -> No
     for workers in (1, 2):
         base = tmp_path / f"w{workers}"
         results = map_shards(
-            _copy_task, tmp_path / "in", base / "docs", base / "removed", DOC_SCHEMA, "t", workers
+            _copy_task,
+            tmp_path / "in",
+            base / "docs",
+            base / "removed",
+            DOC_SCHEMA,
+            "t",
+            ExecuteParams(workers=workers),
         )
         assert [r.index for r in results] == list(range(len(results))) and len(results) > 3
         assert (
@@ -158,7 +165,12 @@ def test_filter_stage_conserves_and_reports(tmp_path: Path) -> None:
             writer.write(record)
     (tmp_path / "langid.json").write_text(json.dumps({"accuracy": 0.81, "compatible_accuracy": 0.97}))
     metrics = run_filter(
-        PARAMS, tmp_path / "signals", tmp_path / "out", tmp_path / "langid.json", tmp_path / "m.json", 1
+        PARAMS,
+        tmp_path / "signals",
+        tmp_path / "out",
+        tmp_path / "langid.json",
+        tmp_path / "m.json",
+        ExecuteParams(),
     )
     assert set(metrics) == FILTER_METRIC_KEYS
     assert (metrics["docs_in"], metrics["docs_out"]) == (5, 3)

@@ -27,6 +27,7 @@ from codeprep.clean.licence import allowed
 from codeprep.clean.rules import CleanParams, clean
 from codeprep.clean.secrets import SecretsParams, find, redact
 from codeprep.execute.local import map_shards
+from codeprep.execute.params import ExecuteParams
 from codeprep.metrics import write_csv, write_json
 from codeprep.shards import RemovedLog, ShardFile
 from codeprep.signals.stage import SIGNALS_SCHEMA
@@ -121,10 +122,15 @@ class CleanTask:
 
 
 def run_clean(
-    config: CleanConfig, in_dir: Path, out_dir: Path, metrics_path: Path, manifest_path: Path, workers: int
+    config: CleanConfig,
+    in_dir: Path,
+    out_dir: Path,
+    metrics_path: Path,
+    manifest_path: Path,
+    execute: ExecuteParams,
 ) -> dict[str, Any]:
     results = map_shards(
-        CleanTask(config), in_dir, out_dir / "docs", out_dir / "removed", SIGNALS_SCHEMA, STAGE, workers
+        CleanTask(config), in_dir, out_dir / "docs", out_dir / "removed", SIGNALS_SCHEMA, STAGE, execute
     )
     stats: Counter[str] = Counter()
     changes: Counter[str] = Counter()

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 from codeprep.decontam.benchmarks import HUMANEVAL, BenchmarkSpec, load
 from codeprep.decontam.index import Index
 from codeprep.execute.local import map_shards
+from codeprep.execute.params import ExecuteParams
 from codeprep.metrics import write_json
 from codeprep.shards import RemovedLog, ShardFile
 from codeprep.signals.stage import SIGNALS_SCHEMA
@@ -85,12 +86,12 @@ def run_decontam(
     in_dir: Path,
     out_dir: Path,
     metrics_path: Path,
-    workers: int,
+    execute: ExecuteParams,
     root: Path = Path("."),
 ) -> dict[str, Any]:
     index = build_index(params, root)
     results = map_shards(
-        DecontamTask(index), in_dir, out_dir / "docs", out_dir / "removed", SIGNALS_SCHEMA, STAGE, workers
+        DecontamTask(index), in_dir, out_dir / "docs", out_dir / "removed", SIGNALS_SCHEMA, STAGE, execute
     )
     removed_by: Counter[str] = Counter()
     removed: Counter[str] = Counter()

@@ -15,6 +15,9 @@
    is what the dedup missed.
 
 Documents are processed in id order, so the result does not depend on the order of the input shards.
+With ``execute.backend: ray`` the band grouping of steps 2 and 3 and the copy of the kept rows run as
+Ray tasks in one Ray session; verification, clustering and the keeper choice stay in the driver, so
+the output is byte-identical to the local run.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from codeprep.dedup.lsh import candidates, clusters, estimated_jaccard, iter_gro
 from codeprep.dedup.minhash_stage import read_signatures
 from codeprep.dedup.shingles import shingle_hashes
 from codeprep.execute.local import map_shards
+from codeprep.execute.params import ExecuteParams
+from codeprep.execute.ray_backend import session
 from codeprep.metrics import ratio, write_csv, write_json
 from codeprep.shards import RemovedLog, ShardFile, iter_batches
 from codeprep.signals.stage import SIGNALS_SCHEMA
@@ -152,7 +157,12 @@ def _keeper(members: np.ndarray, metas: list[Meta]) -> int:
 
 
 def find_duplicates(
-    metas: list[Meta], hashes: list[str], sigs: np.ndarray, params: DedupParams, load_sets: SetLoader
+    metas: list[Meta],
+    hashes: list[str],
+    sigs: np.ndarray,
+    params: DedupParams,
+    load_sets: SetLoader,
+    execute: ExecuteParams,
 ) -> tuple[dict[int, Removal], np.ndarray]:
     """Removals by document index, and each document's cluster label (exact and near merged)."""
     removals: dict[int, Removal] = {}
@@ -162,7 +172,7 @@ def find_duplicates(
         removals.update({int(i): Removal("exact_duplicate", keep, 1.0) for i in group if i != keep})
     reps = np.array([i for i in range(len(metas)) if i not in removals], dtype=np.int64)
     bands, rows = params.bands
-    u, v = candidates(sigs[reps], bands, rows)
+    u, v = candidates(sigs[reps], bands, rows, execute)
     similar = verified(
         sigs[reps], u, v, params.threshold, params.verify, lambda wanted: _remap(load_sets, reps, wanted)
     )
@@ -200,11 +210,13 @@ def _detail(removal: Removal, ids: list[str], metas: list[Meta]) -> str:
     return text
 
 
-def residual_duplicates(kept: np.ndarray, sigs: np.ndarray, params: DedupParams, load_sets: SetLoader) -> int:
+def residual_duplicates(
+    kept: np.ndarray, sigs: np.ndarray, params: DedupParams, load_sets: SetLoader, execute: ExecuteParams
+) -> int:
     """Kept documents that still have a near duplicate among the kept ones (exact shingle-set Jaccard
     at least the threshold), found by the higher-recall search of the module docstring."""
     sub = sigs[kept]
-    u, v = candidates(sub, sub.shape[1] // CHECK_ROWS, CHECK_ROWS)
+    u, v = candidates(sub, sub.shape[1] // CHECK_ROWS, CHECK_ROWS, execute)
     same = verified(sub, u, v, params.threshold, "exact", lambda wanted: _remap(load_sets, kept, wanted))
     return len(set(u[same].tolist()) | set(v[same].tolist()))
 
@@ -237,7 +249,7 @@ def run_dedup(
     out_dir: Path,
     metrics_path: Path,
     plots_dir: Path,
-    workers: int,
+    execute: ExecuteParams,
 ) -> dict[str, Any]:
     metas = load_meta(docs_dir)
     ids, hashes, _, sigs = read_signatures(sig_dir, params.num_perm)
@@ -249,21 +261,22 @@ def run_dedup(
     hashes = [hashes[i] for i in order]
     sigs = sigs[order] if len(order) else sigs
     load_sets = shingle_set_loader(docs_dir, ids, params.ngram)
-    removals, labels = find_duplicates(metas, hashes, sigs, params, load_sets)
-    details = {
-        ids[i]: (
-            r.reason,
-            f"duplicate of {ids[r.keeper]} ({metas[r.keeper].where}); estimated jaccard {r.jaccard:.3f}",
+    with session(execute):  # one local Ray instance for the bands, the copy and the residual check
+        removals, labels = find_duplicates(metas, hashes, sigs, params, load_sets, execute)
+        details = {ids[i]: (r.reason, _detail(r, ids, metas)) for i, r in removals.items()}
+        map_shards(
+            DedupTask(details),
+            docs_dir,
+            out_dir / "docs",
+            out_dir / "removed",
+            SIGNALS_SCHEMA,
+            STAGE,
+            execute,
         )
-        for i, r in removals.items()
-    }
-    map_shards(
-        DedupTask(details), docs_dir, out_dir / "docs", out_dir / "removed", SIGNALS_SCHEMA, STAGE, workers
-    )
-    kept = np.array([i for i in range(len(ids)) if i not in removals], dtype=np.int64)
+        kept = np.array([i for i in range(len(ids)) if i not in removals], dtype=np.int64)
+        residual = residual_duplicates(kept, sigs, params, load_sets, execute) if len(kept) > 1 else 0
     sizes = Counter(Counter(labels.tolist()).values())
     duplicated = sum(size * count for size, count in sizes.items() if size > 1)
-    residual = residual_duplicates(kept, sigs, params, load_sets) if len(kept) > 1 else 0
     metrics = {
         "docs_in": len(ids),
         "docs_out": len(kept),

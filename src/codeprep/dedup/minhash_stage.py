@@ -18,6 +18,7 @@ from codeprep.dedup.exact import content_hash
 from codeprep.dedup.minhash import MinHasher, MinHashParams
 from codeprep.dedup.shingles import shingle_hashes
 from codeprep.execute.local import map_shards
+from codeprep.execute.params import ExecuteParams
 from codeprep.metrics import write_json
 from codeprep.shards import RemovedLog, ShardFile, iter_batches
 
@@ -86,9 +87,9 @@ def read_signatures(sig_dir: Path, num_perm: int) -> tuple[list[str], list[str],
 
 
 def run_minhash(
-    params: MinHashParams, in_dir: Path, out_dir: Path, metrics_path: Path, workers: int
+    params: MinHashParams, in_dir: Path, out_dir: Path, metrics_path: Path, execute: ExecuteParams
 ) -> dict[str, Any]:
-    results = map_shards(MinHashTask(params), in_dir, out_dir, None, SIGNATURE_SCHEMA, STAGE, workers)
+    results = map_shards(MinHashTask(params), in_dir, out_dir, None, SIGNATURE_SCHEMA, STAGE, execute)
     totals = {key: sum(r.stats[key] for r in results) for key in ("docs", "shingles", "no_shingles")}
     metrics = {**totals, "ngram": params.ngram, "num_perm": params.num_perm, "seed": params.seed}
     write_json(metrics_path, metrics)

@@ -1,1 +1,1 @@
-"""Executors: run a stage's per-shard work on local processes (and, later, on Ray)."""
+"""Executors: run a stage's per-shard work on local processes or on Ray (``execute:`` in params.yaml)."""

@@ -1,8 +1,10 @@
-"""Map a per-shard task over a stage's input shards with local worker processes.
+"""Map a per-shard task over a stage's input shards, on local worker processes or on Ray
+(:mod:`codeprep.execute.ray_backend`), as ``execute:`` in params.yaml says.
 
 Input shard ``i`` becomes output shard ``i`` (and removed shard ``i``), whatever order the workers
-finish in, so outputs are byte-identical for any worker count. Outputs are written into staging
-folders and published only when every shard succeeded.
+finish in, so outputs are byte-identical for any backend and worker count. Both backends run the same
+:func:`run_one`; outputs are written into staging folders and published only when every shard
+succeeded.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from codeprep.execute.params import ExecuteParams
+from codeprep.execute.ray_backend import map_tasks
 from codeprep.progress import progress
 from codeprep.shards import RemovedLog, ShardFile, publish, shard_name, shard_paths, staging_dir
 
@@ -49,7 +53,7 @@ class _NoRemovals(RemovedLog):
         pass
 
 
-def _run_one(
+def run_one(
     task: ShardTask,
     index: int,
     in_path: Path,
@@ -58,6 +62,7 @@ def _run_one(
     schema: pa.Schema,
     stage: str,
 ) -> ShardResult:
+    """One shard: the unit of work of both backends (a module-level function, so it pickles)."""
     with (
         ShardFile(out_dir / shard_name(index), schema) as out,
         (
@@ -77,23 +82,26 @@ def map_shards(
     removed_dir: Path | None,
     schema: pa.Schema,
     stage: str,
-    workers: int = 1,
+    execute: ExecuteParams,
 ) -> list[ShardResult]:
-    """Run ``task`` on every shard of ``in_dir``; returns per-shard results in shard order.
-    ``removed_dir`` None: the stage drops nothing and writes no removed log."""
-    inputs = shard_paths(in_dir)
+    """Run ``task`` on every shard of ``in_dir`` where ``execute`` says; returns per-shard results in
+    shard order. ``removed_dir`` None: the stage drops nothing and writes no removed log."""
+    # Absolute paths: a Ray worker on another node does not start in this process's directory.
+    inputs = shard_paths(in_dir.resolve())
     if not inputs:
         raise FileNotFoundError(f"no input shards in {in_dir}")
-    out_stage = staging_dir(out_dir)
-    removed_stage = staging_dir(removed_dir) if removed_dir is not None else None
+    out_stage = staging_dir(out_dir.resolve())
+    removed_stage = staging_dir(removed_dir.resolve()) if removed_dir is not None else None
     args = [(task, i, path, out_stage, removed_stage, schema, stage) for i, path in enumerate(inputs)]
-    if workers <= 1 or len(inputs) == 1:
-        results = [_run_one(*a) for a in progress(args, desc=stage, unit="shard")]
+    if execute.backend == "ray":
+        results = map_tasks(run_one, args, execute, desc=stage, unit="shard")
+    elif execute.workers <= 1 or len(inputs) == 1:
+        results = [run_one(*a) for a in progress(args, desc=stage, unit="shard")]
     else:
         # spawn, not fork: pyarrow and tree-sitter hold threads and state a fork would copy mid-flight
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(workers, len(inputs)), mp_context=context) as pool:
-            futures = [pool.submit(_run_one, *a) for a in args]
+        with ProcessPoolExecutor(max_workers=min(execute.workers, len(inputs)), mp_context=context) as pool:
+            futures = [pool.submit(run_one, *a) for a in args]
             results = [f.result() for f in progress(futures, desc=stage, unit="shard")]
     publish(out_stage, out_dir)
     if removed_stage is not None and removed_dir is not None:

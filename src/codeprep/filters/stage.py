@@ -15,6 +15,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from codeprep.execute.local import map_shards, merge_by_lang
+from codeprep.execute.params import ExecuteParams
 from codeprep.filters.rules import QUALITY, LangRules, decide, evaluate, rules_for
 from codeprep.metrics import ratio, write_json
 from codeprep.shards import LANGS, RemovedLog, ShardFile
@@ -59,10 +60,10 @@ def run_filter(
     out_dir: Path,
     langid_metrics: Path,
     metrics_path: Path,
-    workers: int,
+    execute: ExecuteParams,
 ) -> dict[str, Any]:
     task = FilterTask({lang: rules_for(params, lang) for lang in LANGS})
-    results = map_shards(task, in_dir, out_dir / "docs", out_dir / "removed", SIGNALS_SCHEMA, STAGE, workers)
+    results = map_shards(task, in_dir, out_dir / "docs", out_dir / "removed", SIGNALS_SCHEMA, STAGE, execute)
     by_lang, total = merge_by_lang(results)
     removed: Counter[str] = Counter()
     for result in results:

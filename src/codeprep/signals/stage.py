@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from codeprep.execute.local import map_shards, merge_by_lang
+from codeprep.execute.params import ExecuteParams
 from codeprep.metrics import ratio, write_json
 from codeprep.shards import DOC_SCHEMA, RemovedLog, ShardFile
 from codeprep.signals.langid import LangId, is_mismatch
@@ -45,7 +46,6 @@ class SignalsConfig:
     js_backend: str
     langid_model: Path
     langid_min_prob: float
-    workers: int
 
     def __post_init__(self) -> None:
         if self.js_backend not in JS_BACKENDS:
@@ -95,7 +95,9 @@ def signals_for(record: dict[str, Any], js_backend: str) -> dict[str, Any]:
     return signals
 
 
-def run_signals(config: SignalsConfig, in_dir: Path, out_dir: Path, metrics_path: Path) -> dict[str, Any]:
+def run_signals(
+    config: SignalsConfig, in_dir: Path, out_dir: Path, metrics_path: Path, execute: ExecuteParams
+) -> dict[str, Any]:
     results = map_shards(
         SignalsTask(config),
         in_dir,
@@ -103,7 +105,7 @@ def run_signals(config: SignalsConfig, in_dir: Path, out_dir: Path, metrics_path
         out_dir / "removed",
         SIGNALS_SCHEMA,
         STAGE,
-        config.workers,
+        execute,
     )
     by_lang, total = merge_by_lang(results)
     metrics = {
