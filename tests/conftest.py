@@ -7,6 +7,8 @@ import json
 import os
 import sys
 import tarfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -169,3 +171,17 @@ def signals_record(path: str, lang: str, content: str, **flags: Any) -> dict[str
     record.update(signals_for(record, "tree-sitter"))
     record.update(lang_pred=lang, lang_prob=0.99, lang_mismatch=flags.pop("lang_mismatch", False))
     return record
+
+
+@contextmanager
+def moto_endpoint() -> Iterator[str]:
+    """A moto S3 server on 127.0.0.1 (a free port), stopped on exit; yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import FILTER_METRIC_KEYS, JS, MD, SVG, package_json, web_package, write_tree
+from conftest import FILTER_METRIC_KEYS, JS, MD, SVG, moto_endpoint, package_json, web_package, write_tree
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -305,8 +305,6 @@ def test_dedup_threshold_experiment_reuses_signatures(
 def moto_s3(isolated_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A moto S3 server on 127.0.0.1 (free port); yields its endpoint URL. Credentials live only in
     the environment; the AWS config files point at nothing so no real profile can leak in."""
-    from moto.server import ThreadedMotoServer
-
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
@@ -316,14 +314,8 @@ def moto_s3(isolated_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.fspath(isolated_env / "no-aws-credentials"))
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    with moto_endpoint() as endpoint:
+        yield endpoint
 
 
 def test_dvc_push_pull_roundtrip_through_moto_s3(

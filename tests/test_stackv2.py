@@ -33,6 +33,7 @@ import pytest
 from botocore import UNSIGNED
 from botocore.awsrequest import AWSResponse
 from click.testing import CliRunner
+from conftest import moto_endpoint
 
 from codeprep.cli import data_fetch_stack, main
 from codeprep.shards import iter_records
@@ -167,15 +168,8 @@ def manifest(dest: Path) -> dict[str, dict[str, Any]]:
 @pytest.fixture(scope="module")
 def moto_server() -> Iterator[str]:
     """One moto S3 server on 127.0.0.1 (free port) for the module; each test uses its own bucket."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    with moto_endpoint() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture
