@@ -10,21 +10,16 @@ from codeprep.metrics import write_csv, write_json
 from codeprep.model import ondevice
 from codeprep.model.bench import BenchParams, run_bench
 from codeprep.params import load_params
+from codeprep.stage_options import input_path, output_path, params_option
 
 
 @click.command()
-@click.option(
-    "--params", "params_path", default="params.yaml", show_default=True, type=click.Path(exists=True)
-)
-@click.option("--model", "model_dir", default="out/train_proxy/model", show_default=True, type=click.Path())
-@click.option(
-    "--tokens", "tokenize_dir", default="out/tokenize", show_default=True, type=click.Path(exists=True)
-)
-@click.option("--out", "out_dir", default="out/bench", show_default=True, type=click.Path())
-@click.option("--metrics", "metrics_path", default="metrics/bench.json", show_default=True, type=click.Path())
-@click.option(
-    "--ondevice", "ondevice_path", default="plots/ondevice.csv", show_default=True, type=click.Path()
-)
+@params_option
+@output_path("--model", "model_dir", "out/train_proxy/model")
+@input_path("--tokens", "tokenize_dir", "out/tokenize")
+@output_path("--out", "out_dir", "out/bench")
+@output_path("--metrics", "metrics_path", "metrics/bench.json")
+@output_path("--ondevice", "ondevice_path", "plots/ondevice.csv")
 def main(
     params_path: str, model_dir: str, tokenize_dir: str, out_dir: str, metrics_path: str, ondevice_path: str
 ) -> None:

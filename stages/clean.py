@@ -10,22 +10,15 @@ from codeprep.clean.secrets import SecretsParams
 from codeprep.clean.stage import CleanConfig, run_clean
 from codeprep.execute.params import ExecuteParams
 from codeprep.params import load_params
+from codeprep.stage_options import input_path, output_path, params_option
 
 
 @click.command()
-@click.option(
-    "--params", "params_path", default="params.yaml", show_default=True, type=click.Path(exists=True)
-)
-@click.option("--docs", "in_dir", default="out/filter/docs", show_default=True, type=click.Path(exists=True))
-@click.option("--out", "out_dir", default="out/clean", show_default=True, type=click.Path())
-@click.option("--metrics", "metrics_path", default="metrics/clean.json", show_default=True, type=click.Path())
-@click.option(
-    "--manifest",
-    "manifest_path",
-    default="metrics/licence_manifest.csv",
-    show_default=True,
-    type=click.Path(),
-)
+@params_option
+@input_path("--docs", "in_dir", "out/filter/docs")
+@output_path("--out", "out_dir", "out/clean")
+@output_path("--metrics", "metrics_path", "metrics/clean.json")
+@output_path("--manifest", "manifest_path", "metrics/licence_manifest.csv")
 def main(params_path: str, in_dir: str, out_dir: str, metrics_path: str, manifest_path: str) -> None:
     params = load_params(params_path)
     config = CleanConfig(

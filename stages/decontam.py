@@ -9,17 +9,14 @@ import click
 from codeprep.decontam.stage import DecontamParams, run_decontam
 from codeprep.execute.params import ExecuteParams
 from codeprep.params import load_params
+from codeprep.stage_options import input_path, output_path, params_option
 
 
 @click.command()
-@click.option(
-    "--params", "params_path", default="params.yaml", show_default=True, type=click.Path(exists=True)
-)
-@click.option("--docs", "in_dir", default="out/dedup/docs", show_default=True, type=click.Path(exists=True))
-@click.option("--out", "out_dir", default="out/decontam", show_default=True, type=click.Path())
-@click.option(
-    "--metrics", "metrics_path", default="metrics/decontam.json", show_default=True, type=click.Path()
-)
+@params_option
+@input_path("--docs", "in_dir", "out/dedup/docs")
+@output_path("--out", "out_dir", "out/decontam")
+@output_path("--metrics", "metrics_path", "metrics/decontam.json")
 def main(params_path: str, in_dir: str, out_dir: str, metrics_path: str) -> None:
     params = load_params(params_path)
     run_decontam(

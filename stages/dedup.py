@@ -8,23 +8,16 @@ import click
 from codeprep.dedup.dedup_stage import DedupParams, run_dedup
 from codeprep.execute.params import ExecuteParams
 from codeprep.params import load_params
+from codeprep.stage_options import input_path, output_path, params_option
 
 
 @click.command()
-@click.option(
-    "--params", "params_path", default="params.yaml", show_default=True, type=click.Path(exists=True)
-)
-@click.option("--docs", "docs_dir", default="out/clean/docs", show_default=True, type=click.Path(exists=True))
-@click.option(
-    "--signatures",
-    "sig_dir",
-    default="out/minhash/signatures",
-    show_default=True,
-    type=click.Path(exists=True),
-)
-@click.option("--out", "out_dir", default="out/dedup", show_default=True, type=click.Path())
-@click.option("--metrics", "metrics_path", default="metrics/dedup.json", show_default=True, type=click.Path())
-@click.option("--plots", "plots_dir", default="plots", show_default=True, type=click.Path())
+@params_option
+@input_path("--docs", "docs_dir", "out/clean/docs")
+@input_path("--signatures", "sig_dir", "out/minhash/signatures")
+@output_path("--out", "out_dir", "out/dedup")
+@output_path("--metrics", "metrics_path", "metrics/dedup.json")
+@output_path("--plots", "plots_dir", "plots")
 def main(
     params_path: str, docs_dir: str, sig_dir: str, out_dir: str, metrics_path: str, plots_dir: str
 ) -> None:

@@ -7,20 +7,15 @@ import click
 from codeprep.execute.params import ExecuteParams
 from codeprep.filters.stage import run_filter
 from codeprep.params import load_params
+from codeprep.stage_options import input_path, output_path, params_option
 
 
 @click.command()
-@click.option(
-    "--params", "params_path", default="params.yaml", show_default=True, type=click.Path(exists=True)
-)
-@click.option("--docs", "in_dir", default="out/signals/docs", show_default=True, type=click.Path(exists=True))
-@click.option(
-    "--langid-metrics", default="metrics/langid.json", show_default=True, type=click.Path(exists=True)
-)
-@click.option("--out", "out_dir", default="out/filter", show_default=True, type=click.Path())
-@click.option(
-    "--metrics", "metrics_path", default="metrics/filter.json", show_default=True, type=click.Path()
-)
+@params_option
+@input_path("--docs", "in_dir", "out/signals/docs")
+@input_path("--langid-metrics", "langid_metrics", "metrics/langid.json")
+@output_path("--out", "out_dir", "out/filter")
+@output_path("--metrics", "metrics_path", "metrics/filter.json")
 def main(params_path: str, in_dir: str, langid_metrics: str, out_dir: str, metrics_path: str) -> None:
     params = load_params(params_path)
     execute = ExecuteParams.from_params(params.get("execute"))

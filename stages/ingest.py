@@ -6,17 +6,14 @@ import click
 
 from codeprep.params import load_params
 from codeprep.sources.ingest import IngestConfig, run_ingest
+from codeprep.stage_options import output_path, params_option
 
 
 @click.command()
-@click.option(
-    "--params", "params_path", default="params.yaml", show_default=True, type=click.Path(exists=True)
-)
-@click.option("--out", "out_dir", default="out/ingest", show_default=True, type=click.Path())
-@click.option(
-    "--metrics", "metrics_path", default="metrics/ingest.json", show_default=True, type=click.Path()
-)
-@click.option("--plot", "plot_path", default="plots/ingest_by_lang.csv", show_default=True, type=click.Path())
+@params_option
+@output_path("--out", "out_dir", "out/ingest")
+@output_path("--metrics", "metrics_path", "metrics/ingest.json")
+@output_path("--plot", "plot_path", "plots/ingest_by_lang.csv")
 def main(params_path: str, out_dir: str, metrics_path: str, plot_path: str) -> None:
     cfg = IngestConfig.from_params(load_params(params_path))
     run_ingest(cfg, Path(out_dir), Path(metrics_path), Path(plot_path))

@@ -10,12 +10,11 @@ from codeprep.decontam.stage import DecontamParams, build_index
 from codeprep.instruct.stage import InstructParams, run_instruct
 from codeprep.params import load_params
 from codeprep.signals.langid import LangId
+from codeprep.stage_options import input_path, output_path, params_option
 
 
 @click.command()
-@click.option(
-    "--params", "params_path", default="params.yaml", show_default=True, type=click.Path(exists=True)
-)
+@params_option
 @click.option(
     "--records",
     "jsonl",
@@ -24,17 +23,9 @@ from codeprep.signals.langid import LangId
     show_default=True,
     type=click.Path(exists=True),
 )
-@click.option(
-    "--langid",
-    "langid_model",
-    default="out/langid/model.joblib",
-    show_default=True,
-    type=click.Path(exists=True),
-)
-@click.option("--out", "out_dir", default="out/instruct", show_default=True, type=click.Path())
-@click.option(
-    "--metrics", "metrics_path", default="metrics/instruct.json", show_default=True, type=click.Path()
-)
+@input_path("--langid", "langid_model", "out/langid/model.joblib")
+@output_path("--out", "out_dir", "out/instruct")
+@output_path("--metrics", "metrics_path", "metrics/instruct.json")
 def main(
     params_path: str, jsonl: tuple[str, ...], langid_model: str, out_dir: str, metrics_path: str
 ) -> None:

@@ -9,6 +9,7 @@ import click
 from codeprep.metrics import write_csv, write_json
 from codeprep.params import load_params
 from codeprep.signals.langid import LangIdParams, save, train
+from codeprep.stage_options import output_path, params_option
 
 METRICS = (
     "accuracy",
@@ -24,19 +25,11 @@ METRICS = (
 
 
 @click.command()
-@click.option(
-    "--params", "params_path", default="params.yaml", show_default=True, type=click.Path(exists=True)
-)
-@click.option("--docs", "docs_dir", default="out/ingest/docs", show_default=True, type=click.Path())
-@click.option(
-    "--model", "model_path", default="out/langid/model.joblib", show_default=True, type=click.Path()
-)
-@click.option(
-    "--metrics", "metrics_path", default="metrics/langid.json", show_default=True, type=click.Path()
-)
-@click.option(
-    "--plot", "plot_path", default="plots/langid_confusion.csv", show_default=True, type=click.Path()
-)
+@params_option
+@output_path("--docs", "docs_dir", "out/ingest/docs")
+@output_path("--model", "model_path", "out/langid/model.joblib")
+@output_path("--metrics", "metrics_path", "metrics/langid.json")
+@output_path("--plot", "plot_path", "plots/langid_confusion.csv")
 @click.option(
     "--jobs", default=os.cpu_count() or 1, show_default=True, help="processes for feature hashing only"
 )

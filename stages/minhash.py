@@ -9,17 +9,14 @@ from codeprep.dedup.minhash import MinHashParams
 from codeprep.dedup.minhash_stage import run_minhash
 from codeprep.execute.params import ExecuteParams
 from codeprep.params import load_params
+from codeprep.stage_options import input_path, output_path, params_option
 
 
 @click.command()
-@click.option(
-    "--params", "params_path", default="params.yaml", show_default=True, type=click.Path(exists=True)
-)
-@click.option("--docs", "in_dir", default="out/clean/docs", show_default=True, type=click.Path(exists=True))
-@click.option("--out", "out_dir", default="out/minhash/signatures", show_default=True, type=click.Path())
-@click.option(
-    "--metrics", "metrics_path", default="metrics/minhash.json", show_default=True, type=click.Path()
-)
+@params_option
+@input_path("--docs", "in_dir", "out/clean/docs")
+@output_path("--out", "out_dir", "out/minhash/signatures")
+@output_path("--metrics", "metrics_path", "metrics/minhash.json")
 def main(params_path: str, in_dir: str, out_dir: str, metrics_path: str) -> None:
     params = load_params(params_path)
     run_minhash(

@@ -7,18 +7,15 @@ import click
 
 from codeprep.mix.stage import MixParams, run_mix
 from codeprep.params import load_params
+from codeprep.stage_options import input_path, output_path, params_option
 
 
 @click.command()
-@click.option(
-    "--params", "params_path", default="params.yaml", show_default=True, type=click.Path(exists=True)
-)
-@click.option(
-    "--tokens", "tokenize_dir", default="out/tokenize", show_default=True, type=click.Path(exists=True)
-)
-@click.option("--out", "out_dir", default="out/mix", show_default=True, type=click.Path())
-@click.option("--metrics", "metrics_path", default="metrics/mix.json", show_default=True, type=click.Path())
-@click.option("--plot", "plot_path", default="plots/mix.csv", show_default=True, type=click.Path())
+@params_option
+@input_path("--tokens", "tokenize_dir", "out/tokenize")
+@output_path("--out", "out_dir", "out/mix")
+@output_path("--metrics", "metrics_path", "metrics/mix.json")
+@output_path("--plot", "plot_path", "plots/mix.csv")
 def main(params_path: str, tokenize_dir: str, out_dir: str, metrics_path: str, plot_path: str) -> None:
     params = MixParams.from_params(load_params(params_path).get("mix"))
     run_mix(params, Path(tokenize_dir), Path(out_dir), Path(metrics_path), Path(plot_path))

@@ -7,18 +7,15 @@ import click
 
 from codeprep.pairs.stage import params_from, run_pairs
 from codeprep.params import load_params
+from codeprep.stage_options import input_path, output_path, params_option
 from codeprep.tokenize.stage import TokenizeParams
 
 
 @click.command()
-@click.option(
-    "--params", "params_path", default="params.yaml", show_default=True, type=click.Path(exists=True)
-)
-@click.option(
-    "--docs", "docs_dir", default="out/decontam/docs", show_default=True, type=click.Path(exists=True)
-)
-@click.option("--out", "out_dir", default="out/pairs", show_default=True, type=click.Path())
-@click.option("--metrics", "metrics_path", default="metrics/pairs.json", show_default=True, type=click.Path())
+@params_option
+@input_path("--docs", "docs_dir", "out/decontam/docs")
+@output_path("--out", "out_dir", "out/pairs")
+@output_path("--metrics", "metrics_path", "metrics/pairs.json")
 def main(params_path: str, docs_dir: str, out_dir: str, metrics_path: str) -> None:
     params = load_params(params_path)
     run_pairs(

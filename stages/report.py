@@ -6,16 +6,15 @@ from pathlib import Path
 import click
 
 from codeprep.report.stage import run_report
+from codeprep.stage_options import input_path, output_path, params_option
 
 
 @click.command()
-@click.option(
-    "--params", "params_path", default="params.yaml", show_default=True, type=click.Path(exists=True)
-)
+@params_option
 @click.option("--metrics-dir", default="metrics", show_default=True, type=click.Path(file_okay=False))
 @click.option("--plots-dir", default="plots", show_default=True, type=click.Path(file_okay=False))
-@click.option("--dvc-yaml", default="dvc.yaml", show_default=True, type=click.Path(exists=True))
-@click.option("--out", "out_dir", default="out/report", show_default=True, type=click.Path())
+@input_path("--dvc-yaml", "dvc_yaml", "dvc.yaml")
+@output_path("--out", "out_dir", "out/report")
 def main(params_path: str, metrics_dir: str, plots_dir: str, dvc_yaml: str, out_dir: str) -> None:
     run_report(Path(params_path), Path(metrics_dir), Path(plots_dir), Path(dvc_yaml), Path(out_dir))
 

@@ -7,18 +7,15 @@ import click
 from codeprep.execute.params import ExecuteParams
 from codeprep.params import load_params
 from codeprep.signals.stage import SignalsConfig, run_signals
+from codeprep.stage_options import input_path, output_path, params_option
 
 
 @click.command()
-@click.option(
-    "--params", "params_path", default="params.yaml", show_default=True, type=click.Path(exists=True)
-)
-@click.option("--docs", "in_dir", default="out/ingest/docs", show_default=True, type=click.Path(exists=True))
-@click.option("--model", default="out/langid/model.joblib", show_default=True, type=click.Path(exists=True))
-@click.option("--out", "out_dir", default="out/signals", show_default=True, type=click.Path())
-@click.option(
-    "--metrics", "metrics_path", default="metrics/signals.json", show_default=True, type=click.Path()
-)
+@params_option
+@input_path("--docs", "in_dir", "out/ingest/docs")
+@input_path("--model", "model", "out/langid/model.joblib")
+@output_path("--out", "out_dir", "out/signals")
+@output_path("--metrics", "metrics_path", "metrics/signals.json")
 def main(params_path: str, in_dir: str, model: str, out_dir: str, metrics_path: str) -> None:
     params = load_params(params_path)
     config = SignalsConfig(

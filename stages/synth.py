@@ -6,21 +6,16 @@ from pathlib import Path
 import click
 
 from codeprep.params import load_params
+from codeprep.stage_options import input_path, output_path, params_option
 from codeprep.synth.stage import SynthParams, run_synth
 
 
 @click.command()
-@click.option(
-    "--params", "params_path", default="params.yaml", show_default=True, type=click.Path(exists=True)
-)
-@click.option(
-    "--docs", "docs_dir", default="out/decontam/docs", show_default=True, type=click.Path(exists=True)
-)
-@click.option(
-    "--pairs", "pairs_path", default="out/pairs/pairs.jsonl", show_default=True, type=click.Path(exists=True)
-)
-@click.option("--out", "out_dir", default="out/synth", show_default=True, type=click.Path())
-@click.option("--metrics", "metrics_path", default="metrics/synth.json", show_default=True, type=click.Path())
+@params_option
+@input_path("--docs", "docs_dir", "out/decontam/docs")
+@input_path("--pairs", "pairs_path", "out/pairs/pairs.jsonl")
+@output_path("--out", "out_dir", "out/synth")
+@output_path("--metrics", "metrics_path", "metrics/synth.json")
 def main(params_path: str, docs_dir: str, pairs_path: str, out_dir: str, metrics_path: str) -> None:
     params = SynthParams.from_params(load_params(params_path).get("synth"))
     run_synth(params, Path(docs_dir), Path(pairs_path), Path(out_dir), Path(metrics_path))

@@ -9,16 +9,13 @@ from pathlib import Path
 import click
 
 from codeprep.params import load_params
+from codeprep.stage_options import input_path, output_path, params_option
 from codeprep.tokenize.stage import TokenizeParams, run_tokenize
 
 
 @click.command()
-@click.option(
-    "--params", "params_path", default="params.yaml", show_default=True, type=click.Path(exists=True)
-)
-@click.option(
-    "--docs", "in_dir", default="out/decontam/docs", show_default=True, type=click.Path(exists=True)
-)
+@params_option
+@input_path("--docs", "in_dir", "out/decontam/docs")
 @click.option(
     "--instructions",
     default="out/instruct/instructions.jsonl",
@@ -26,10 +23,8 @@ from codeprep.tokenize.stage import TokenizeParams, run_tokenize
     type=click.Path(exists=True),
     help="the instruct stage's records, tokenized as language `instruct`",
 )
-@click.option("--out", "out_dir", default="out/tokenize", show_default=True, type=click.Path())
-@click.option(
-    "--metrics", "metrics_path", default="metrics/tokenize.json", show_default=True, type=click.Path()
-)
+@output_path("--out", "out_dir", "out/tokenize")
+@output_path("--metrics", "metrics_path", "metrics/tokenize.json")
 def main(params_path: str, in_dir: str, instructions: str, out_dir: str, metrics_path: str) -> None:
     params = TokenizeParams.from_params(load_params(params_path).get("tokenize"))
     run_tokenize(params, Path(in_dir), Path(out_dir), Path(metrics_path), Path(instructions))

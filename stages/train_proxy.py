@@ -8,19 +8,16 @@ import click
 from codeprep.metrics import write_json
 from codeprep.model.train import ProxyParams, train
 from codeprep.params import load_params
+from codeprep.stage_options import input_path, output_path, params_option
 
 
 @click.command()
-@click.option(
-    "--params", "params_path", default="params.yaml", show_default=True, type=click.Path(exists=True)
-)
-@click.option("--mix", "mix_dir", default="out/mix", show_default=True, type=click.Path(exists=True))
-@click.option(
-    "--tokens", "tokenize_dir", default="out/tokenize", show_default=True, type=click.Path(exists=True)
-)
-@click.option("--out", "out_dir", default="out/train_proxy", show_default=True, type=click.Path())
-@click.option("--live", "live_dir", default="plots/train_proxy", show_default=True, type=click.Path())
-@click.option("--metrics", "metrics_path", default="metrics/train.json", show_default=True, type=click.Path())
+@params_option
+@input_path("--mix", "mix_dir", "out/mix")
+@input_path("--tokens", "tokenize_dir", "out/tokenize")
+@output_path("--out", "out_dir", "out/train_proxy")
+@output_path("--live", "live_dir", "plots/train_proxy")
+@output_path("--metrics", "metrics_path", "metrics/train.json")
 def main(
     params_path: str, mix_dir: str, tokenize_dir: str, out_dir: str, live_dir: str, metrics_path: str
 ) -> None:
