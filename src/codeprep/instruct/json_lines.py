@@ -44,3 +44,12 @@ def json_lines(
                 yield where, None, "not a JSON object"
                 continue
             yield where, row, ""
+
+
+def read_objects(path: Path, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[dict[str, Any]]:
+    """Every object of a file that must be well formed (a reference dataset, another stage's
+    output): the first bad line raises ``ValueError`` naming ``file:line``."""
+    for where, row, error in json_lines(path, max_line_bytes):
+        if row is None:
+            raise ValueError(f"{where}: {error}")
+        yield row

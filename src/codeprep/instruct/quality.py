@@ -23,6 +23,7 @@ because a method extracted from a class (``get name() {...}``) is valid only the
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -196,3 +197,11 @@ def completeness_checks(output: str) -> dict[str, bool]:
 
 def score(checks: dict[str, bool]) -> float:
     return sum(checks.values()) / len(checks)
+
+
+def normalised_hash(text: str) -> str:
+    """Hash of ``text`` with every whitespace run collapsed to one space and the ends stripped, so a
+    re-indented or re-wrapped copy of a document still matches it."""
+    return hashlib.blake2b(
+        " ".join(text.split()).encode("utf-8", "surrogatepass"), digest_size=16
+    ).hexdigest()

@@ -21,9 +21,7 @@ Kept records get ``lang`` (the record's, or for OpenCodeInstruct the language mo
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -32,6 +30,7 @@ from typing import Any
 
 from codeprep.decontam.index import Index
 from codeprep.instruct import opencodeinstruct
+from codeprep.instruct.json_lines import read_objects
 from codeprep.instruct.quality import (
     CODE_LANGS,
     Lengths,
@@ -40,6 +39,7 @@ from codeprep.instruct.quality import (
     code_blocks,
     completeness_checks,
     detect,
+    normalised_hash,
     score,
 )
 from codeprep.metrics import ratio, write_json
@@ -47,7 +47,6 @@ from codeprep.params import dataclass_from
 from codeprep.shards import RemovedLog
 
 STAGE = "instruct"
-_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -94,20 +93,6 @@ class Tally:
     clarity_sum: float = 0.0
     completeness_sum: float = 0.0
     failed_checks: Counter[str] = field(default_factory=Counter)
-
-
-def _normalised(*parts: str) -> str:
-    h = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        h.update(_SPACE.sub(" ", part).strip().encode("utf-8", "surrogatepass") + b"\x00")
-    return h.hexdigest()
-
-
-def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                yield json.loads(line)
 
 
 class Checker:
@@ -183,7 +168,7 @@ class Checker:
             if hits:
                 benchmark, item, fld, shared = hits[0]
                 return "contaminated", f"{benchmark} {item} ({fld}): {shared} shared {self.index.ngram}-grams"
-        key = _normalised(record["instruction"], record["input"], record["output"])
+        key = normalised_hash("\x00".join(record[k].strip() for k in ("instruction", "input", "output")))
         if key in self.seen:
             return "duplicate", "same instruction, input and output as an earlier record"
         self.seen.add(key)
@@ -209,7 +194,7 @@ def inputs(
 ) -> Iterator[dict[str, Any] | opencodeinstruct.Malformed]:
     """Every record, in a fixed order: the derived streams first, then OpenCodeInstruct files."""
     for path in jsonl:
-        for record in _read_jsonl(path):
+        for record in read_objects(path):
             record.setdefault("repo", "")
             yield record
     for entry in params.opencodeinstruct:

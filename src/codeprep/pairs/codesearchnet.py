@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from codeprep.instruct.json_lines import json_lines
+from codeprep.instruct.json_lines import read_objects
 
 FIELDS = (
     "repository_name",
@@ -43,12 +43,10 @@ RELEASE_KEYS = {
 
 
 def read(path: Path) -> Iterator[dict[str, Any]]:
-    for where, row, error in json_lines(path):
-        if row is None:
-            raise ValueError(f"{where}: {error}")
+    for number, row in enumerate(read_objects(path), 1):
         if "original_string" in row:
             row = {new: row.get(old) for old, new in RELEASE_KEYS.items()}
         missing = [f for f in FIELDS if f not in row or row[f] is None]
         if missing:
-            raise ValueError(f"{where}: missing CodeSearchNet field(s) {missing}")
+            raise ValueError(f"{path}:{number}: missing CodeSearchNet field(s) {missing}")
         yield {f: row[f] for f in FIELDS}

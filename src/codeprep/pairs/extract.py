@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -173,11 +173,19 @@ def _out_of_bounds(what: str, n: int, lo: int, hi: int) -> str | None:
     return f"{what}_too_short" if n < lo else f"{what}_too_long" if n > hi else None
 
 
-def bounds_reason(doc: str, code: str, params: PairParams) -> str | None:
-    """Why a documentation/code pair is outside the seed plan's bounds, or None."""
-    return _out_of_bounds("doc", len(doc), params.min_doc_chars, params.max_doc_chars) or _out_of_bounds(
+def judge(
+    doc: str, code: str, code_tokens: Callable[[], list[str]], params: PairParams
+) -> tuple[str | None, list[str], float]:
+    """``(reason or None, code tokens, relevance)`` of a candidate pair: the seed plan's bounds first
+    (tokens are computed only for a pair within them), then ``pairs.min_relevance``."""
+    reason = _out_of_bounds("doc", len(doc), params.min_doc_chars, params.max_doc_chars) or _out_of_bounds(
         "code", len(code), params.min_code_chars, params.max_code_chars
     )
+    if reason is not None:
+        return reason, [], 0.0
+    tokens = code_tokens()
+    score = relevance(doc, tokens)
+    return ("low_relevance" if score < params.min_relevance else None), tokens, score
 
 
 def extract(
@@ -211,11 +219,7 @@ def extract(
         comment = node.text.decode("utf-8", "replace")
         doc = doc_text(comment)
         code = decl.text.decode("utf-8", "replace")
-        reason = bounds_reason(doc, code, params)
-        code_tokens = list(_leaves(decl)) if reason is None else []
-        score = relevance(doc, code_tokens) if reason is None else 0.0
-        if reason is None and score < params.min_relevance:
-            reason = "low_relevance"
+        reason, code_tokens, score = judge(doc, code, lambda d=decl: list(_leaves(d)), params)
         if reason is not None:
             rejected[reason] += 1
             continue

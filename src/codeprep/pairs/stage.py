@@ -19,7 +19,7 @@ from codeprep.instruct.quality import Block, block_valid
 from codeprep.metrics import ratio, write_json
 from codeprep.pairs import codesearchnet
 from codeprep.pairs.cat import transforms
-from codeprep.pairs.extract import GRAMMAR, PairParams, bounds_reason, extract, relevance
+from codeprep.pairs.extract import GRAMMAR, PairParams, extract, judge
 from codeprep.params import dataclass_from
 from codeprep.shards import iter_batches
 from codeprep.tokenize.stage import TokenizeParams, val_repos
@@ -45,10 +45,7 @@ def _codesearchnet(params: PairParams, root: Path, rejected: Counter[str]) -> It
                     rejected["off_language"] += 1
                     continue
                 doc, code = pair["func_documentation_string"], pair["func_code_string"]
-                reason = bounds_reason(doc, code, params)
-                score = relevance(doc, pair["func_code_tokens"]) if reason is None else 0.0
-                if reason is None and score < params.min_relevance:
-                    reason = "low_relevance"
+                reason, _, score = judge(doc, code, lambda p=pair: p["func_code_tokens"], params)
                 if reason is not None:
                     rejected[reason] += 1
                     continue

@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codeprep.pairs.extract import GRAMMAR
 from codeprep.shards import iter_batches
 from codeprep.signals.syntax import _ts_parser
 
-GRAMMAR = {"javascript": "javascript", "jsx": "javascript", "typescript": "typescript", "tsx": "tsx"}
 SNIPPET_TYPES = frozenset(
     {"function_declaration", "generator_function_declaration", "class_declaration", "lexical_declaration"}
 )
@@ -67,6 +67,21 @@ NODE_BUILTINS = frozenset(
     ]
 )
 MARKUP = ("xml", "svg", "html")
+XML_DECL = re.compile(r"\A\s*<\?xml\b[^>]*\?>\s*")
+
+
+def xml_root(text: str) -> Any:
+    """The root element of a pool document (its XML declaration set aside: lxml refuses a ``str``
+    that declares an encoding), or None when it does not parse. The syntax checker's parser: entities
+    never resolved, no DTD, no network."""
+    from lxml import etree
+
+    from codeprep.signals.syntax import _xml_parser
+
+    try:
+        return etree.fromstring(XML_DECL.sub("", text, count=1).encode("utf-8"), _xml_parser())
+    except etree.XMLSyntaxError:
+        return None
 
 
 def package_name(source: str) -> str | None:
@@ -128,16 +143,10 @@ class Corpus:
         """Per element name, the ``(attribute, value)`` pairs seen in the ``lang`` pool (parsed once,
         entities never resolved: pool documents have no DOCTYPE and passed the syntax check)."""
         if lang not in self._attributes:
-            from lxml import etree
-
-            from codeprep.signals.syntax import _xml_parser
-
             seen: dict[str, Counter[tuple[str, str]]] = {}
             for snippet in self.pool(lang):
-                body = re.sub(r"\A\s*<\?xml\b[^>]*\?>", "", snippet.text, count=1)
-                try:
-                    root = etree.fromstring(body.encode("utf-8"), _xml_parser())
-                except etree.XMLSyntaxError:
+                root = xml_root(snippet.text)
+                if root is None:
                     continue
                 for element in root.iter():
                     if isinstance(element.tag, str):

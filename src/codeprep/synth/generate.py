@@ -18,7 +18,6 @@ deterministic (a server may ignore ``seed``), which is why its outputs are a DVC
 
 from __future__ import annotations
 
-import hashlib
 import random
 import re
 import string
@@ -28,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from codeprep.instruct.quality import FENCE_LANG, fenced_blocks
+from codeprep.instruct.quality import FENCE_LANG, fenced_blocks, normalised_hash
 from codeprep.pairs.cat import record_id
 from codeprep.signals.syntax import check
 from codeprep.synth.teacher import Teacher, TeacherParams
@@ -80,14 +79,6 @@ class Rejection(NamedTuple):
 
 #: An accepted record (instruction schema + generation fields) or a rejection.
 Generated = dict[str, str] | Rejection
-
-
-def normalised_hash(text: str) -> str:
-    """Hash of ``text`` with every whitespace run collapsed to one space and the ends stripped, so a
-    re-indented or re-wrapped copy of a document still matches it."""
-    return hashlib.blake2b(
-        " ".join(text.split()).encode("utf-8", "surrogatepass"), digest_size=16
-    ).hexdigest()
 
 
 def load_prompt(path: Path, placeholders: set[str]) -> string.Template:

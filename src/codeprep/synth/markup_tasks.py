@@ -18,10 +18,9 @@ import re
 from collections import Counter
 from typing import Any
 
-from codeprep.signals.syntax import _xml_parser, check
-from codeprep.synth.corpus import Corpus, Snippet
+from codeprep.signals.syntax import check
+from codeprep.synth.corpus import XML_DECL, Corpus, Snippet, xml_root
 
-_XML_DECL = re.compile(r"\A\s*<\?xml\b[^>]*\?>\s*")
 _NUMBER = re.compile(r"\A\d{1,4}\Z")
 _PARAM = re.compile(
     r"^@param\s+(?:\{(?P<type>[^}\n]*)\}\s*)?\[?(?P<name>[\w$.]+)[^\s\]]*\]?\s*(?:-\s*)?(?P<desc>.*)$"
@@ -41,19 +40,16 @@ class Skip(Exception):
 
 
 def _tree(text: str) -> Any:
-    from lxml import etree
-
-    body = _XML_DECL.sub("", text, count=1)
-    try:
-        return etree.fromstring(body.encode("utf-8"), _xml_parser()).getroottree()
-    except etree.XMLSyntaxError:
-        raise Skip("unparseable_input") from None
+    root = xml_root(text)
+    if root is None:
+        raise Skip("unparseable_input")
+    return root.getroottree()
 
 
 def _serialise(tree: Any, original: str) -> str:
     from lxml import etree
 
-    decl = _XML_DECL.match(original)
+    decl = XML_DECL.match(original)
     return (decl.group(0) if decl else "") + etree.tostring(tree, encoding="unicode") + "\n"
 
 

@@ -60,6 +60,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
 
+from codeprep.pairs.extract import GRAMMAR
 from codeprep.signals.syntax import _ts_parser, check
 from codeprep.synth.js_scope import FUNCTIONS, Scopes, declarators, is_var_scope, parameters, walk
 from codeprep.synth.mutant import MAX_CHARS, Mutant, MutationRejected, check_args
@@ -71,7 +72,6 @@ LANGS = ("javascript", "jsx", "typescript", "tsx")
 #: signature).
 OPERATORS = ("rename_binding", "add_type_annotation", "change_signature", "wrap_try_catch", "add_jsdoc")
 
-_GRAMMAR = {"javascript": "javascript", "jsx": "javascript", "typescript": "typescript", "tsx": "tsx"}
 
 _NAMED_DECLARATIONS = frozenset({"function_declaration", "generator_function_declaration"})
 _FUNCTION_VALUES = frozenset({"arrow_function", "function_expression", "generator_function"})
@@ -132,7 +132,7 @@ def mutate_js(
     enabled = check_args(lang, LANGS, rate, operators, OPERATORS, rng)
     if len(text) > MAX_CHARS:
         raise MutationRejected("too_large", f"{len(text)} characters")
-    grammar = _GRAMMAR[lang]
+    grammar = GRAMMAR[lang]
     try:
         src = text.encode("utf-8")
     except UnicodeEncodeError as exc:  # lone surrogates: not text any parser accepts

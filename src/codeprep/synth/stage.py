@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codeprep.instruct.json_lines import read_objects
 from codeprep.metrics import ratio, write_json
 from codeprep.params import dataclass_from
 from codeprep.shards import iter_batches
@@ -61,11 +62,6 @@ def _write_jsonl(path: Path, rows: Any) -> int:
     return n
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
 def _corpus_hashes(docs_dir: Path) -> set[str]:
     return {
         normalised_hash(text)
@@ -77,7 +73,7 @@ def _corpus_hashes(docs_dir: Path) -> set[str]:
 def _validity(path: Path) -> float | None:
     """Share of the written mutants that pass the syntax checker, measured on the file as written
     (mutants.py already refuses invalid ones; this is the independent audit the metric reports)."""
-    rows = _read_jsonl(path)
+    rows = list(read_objects(path))
     return ratio(sum(check(r["lang"], r["content"]).ok is True for r in rows), len(rows))
 
 
@@ -91,7 +87,7 @@ def run_synth(
 ) -> dict[str, Any]:
     out_dir.mkdir(parents=True, exist_ok=True)
     corpus = scan(docs_dir, ScanParams(params.pool_size, params.min_chars, params.max_chars, params.seed))
-    pairs = _read_jsonl(pairs_path)
+    pairs = list(read_objects(pairs_path))
     template_params = TemplateParams(
         params.templates, params.family_mix, params.max_attempts_factor, params.seed
     )
