@@ -19,9 +19,11 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip check
 	touch $(STAMP)
 
-## data: fetch the pinned npm sample into data/npm (sha512-verified) and record it in the DVC cache
+## data: fetch the pinned npm sample into data/npm and the evaluation suite's packages into data/eval
+## (each sha512-verified) and record both in the DVC cache
 data: install
 	$(BIN)/codeprep data fetch --manifest manifest/npm-default.json --dest data/npm
+	$(BIN)/codeprep data fetch --manifest manifest/npm-eval.json --dest data/eval
 	$(BIN)/dvc add data -q
 	@git diff --quiet -- data.dvc 2>/dev/null || \
 	  echo "note: data/ now differs from the committed data.dvc (your own data?); commit data.dvc to record it"

@@ -1,5 +1,6 @@
-"""DVC stage `decontam`: out/dedup/docs → out/decontam/docs without documents that contain a passage
-of an evaluation item (HumanEval and the benchmarks in params.yaml), out/decontam/removed,
+"""DVC stage `decontam`: out/dedup/docs → out/decontam/docs without documents from the evaluation
+suite's packages or near-duplicate to its documents (out/eval_suite), or that contain a passage of a
+benchmark item (HumanEval and the benchmarks in params.yaml); out/decontam/removed,
 metrics/decontam.json."""
 
 from pathlib import Path
@@ -15,9 +16,10 @@ from codeprep.stage_options import input_path, output_path, params_option
 @click.command()
 @params_option
 @input_path("--docs", "in_dir", "out/dedup/docs")
+@input_path("--suite", "suite_dir", "out/eval_suite")
 @output_path("--out", "out_dir", "out/decontam")
 @output_path("--metrics", "metrics_path", "metrics/decontam.json")
-def main(params_path: str, in_dir: str, out_dir: str, metrics_path: str) -> None:
+def main(params_path: str, in_dir: str, suite_dir: str, out_dir: str, metrics_path: str) -> None:
     params = load_params(params_path)
     run_decontam(
         DecontamParams.from_params(params.get("decontam")),
@@ -25,6 +27,7 @@ def main(params_path: str, in_dir: str, out_dir: str, metrics_path: str) -> None
         Path(out_dir),
         Path(metrics_path),
         ExecuteParams.from_params(params.get("execute")),
+        suite_dir=Path(suite_dir),
     )
 
 

@@ -1,6 +1,8 @@
-"""DVC stage `train_proxy`: out/mix + out/tokenize → out/train_proxy/model (a small Qwen2, safetensors
-+ tokenizer), the dvclive loss curve and metrics/train.json."""
+"""DVC stage `train_proxy`: out/mix + out/tokenize → one small Qwen2 per seed in
+out/train_proxy/seed-<s>/model (safetensors + tokenizer), metrics/train.json (losses as mean, std
+and per-seed values) and the loss curve plots/train_loss.csv."""
 
+import sys
 from pathlib import Path
 
 import click
@@ -16,14 +18,20 @@ from codeprep.stage_options import input_path, output_path, params_option
 @input_path("--mix", "mix_dir", "out/mix")
 @input_path("--tokens", "tokenize_dir", "out/tokenize")
 @output_path("--out", "out_dir", "out/train_proxy")
-@output_path("--live", "live_dir", "plots/train_proxy")
+@output_path("--plot", "plot_path", "plots/train_loss.csv")
 @output_path("--metrics", "metrics_path", "metrics/train.json")
 def main(
-    params_path: str, mix_dir: str, tokenize_dir: str, out_dir: str, live_dir: str, metrics_path: str
+    params_path: str, mix_dir: str, tokenize_dir: str, out_dir: str, plot_path: str, metrics_path: str
 ) -> None:
-    params = ProxyParams.from_params(load_params(params_path).get("train_proxy"))
-    result = train(params, Path(mix_dir), Path(tokenize_dir), Path(out_dir), Path(live_dir))
-    result.pop("train_seconds")  # a timing: kept out of the metrics so they are identical run to run
+    try:
+        params = ProxyParams.from_params(load_params(params_path).get("train_proxy"))
+    except ValueError as err:
+        raise click.ClickException(f"params.yaml: {err}") from None
+    result = train(params, Path(mix_dir), Path(tokenize_dir), Path(out_dir), Path(plot_path))
+    seconds = result.pop(
+        "train_seconds"
+    )  # a timing: kept out of the metrics so they are identical run to run
+    print(f"train_proxy: {len(params.seeds)} seed(s) in {seconds:.0f} s", file=sys.stderr)
     write_json(metrics_path, result)
 
 

@@ -149,6 +149,24 @@ def web_package(name: str, seed: int) -> dict[str, bytes]:
     return {path: text.encode() if isinstance(text, str) else text for path, text in files.items()}
 
 
+def eval_package(name: str, seed: int, version: str = "2.0.0") -> dict[str, bytes]:
+    """A package of the evaluation suite: :func:`web_package` plus a documented function long enough to
+    be a code-completion item, a minified bundle, a declaration file and a licence text (the suite
+    keeps none of those three)."""
+    files = web_package(name, seed)
+    files["package.json"] = package_json(name, version)
+    files["src/lib.js"] = (
+        "/**\n * Sum the prices of the items in a cart, skipping items without a price.\n"
+        " * @param {Array<{price?: number}>} items the cart's items\n */\n"
+        f"export function cartTotal{seed}(items) {{\n  let total = 0;\n  for (const item of items) {{\n"
+        "    if (typeof item.price === 'number') total += item.price;\n  }\n  return total;\n}\n"
+    ).encode()
+    files["dist/lib.min.js"] = b"var a=1;" * 200
+    files["types/lib.d.ts"] = b"export declare function cartTotal(items: unknown[]): number;\n" * 3
+    files["LICENSE.md"] = ("MIT License\n\nPermission is hereby granted, free of charge, " * 4).encode()
+    return files
+
+
 def signals_record(path: str, lang: str, content: str, **flags: Any) -> dict[str, Any]:
     """A document as the signals stage writes it (real syntax and quality signals, given langid)."""
     record = {

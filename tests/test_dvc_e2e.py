@@ -18,7 +18,17 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import FILTER_METRIC_KEYS, JS, MD, SVG, moto_endpoint, package_json, web_package, write_tree
+from conftest import (
+    FILTER_METRIC_KEYS,
+    JS,
+    MD,
+    SVG,
+    eval_package,
+    moto_endpoint,
+    package_json,
+    web_package,
+    write_tree,
+)
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -92,7 +102,9 @@ STAGES = [
     "clean",
     "minhash",
     "dedup",
+    "eval_suite",
     "decontam",
+    "gates",
     "pairs",
     "synth",
     "instruct",
@@ -100,13 +112,15 @@ STAGES = [
     "mix",
     "train_proxy",
     "bench",
+    "evaluate",
     "report",
 ]
 
 
 def _pipeline_repo(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A throwaway git+DVC repo holding the project's dvc.yaml, params.yaml, stages and code, and six
-    small real-shaped npm packages (plus an empty and a binary file) as data/."""
+    """A throwaway git+DVC repo holding the project's dvc.yaml, params.yaml, stages and code, six
+    small real-shaped npm packages (plus an empty and a binary file) as data/npm, and two evaluation
+    packages as data/eval, one of them another version of a training package (pkg5)."""
     from dvc.repo import Repo
 
     _init_repo(root)
@@ -124,6 +138,8 @@ def _pipeline_repo(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for i, name in enumerate(PACKAGES):
         write_tree(root / "data" / "npm" / f"{name}@1.0.0", web_package(name, i))
     write_tree(root / "data" / "npm" / "pkg0@1.0.0", {"empty.js": b"", "bin/native.dat": BINARY})
+    for i, name in enumerate(["evalpkg", "pkg5"]):
+        write_tree(root / "data" / "eval" / f"{name}@2.0.0", eval_package(name, 40 + i))
     monkeypatch.chdir(root)
     with Repo(os.fspath(root)) as repo:
         repo.add("data")
@@ -156,7 +172,10 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
         "?? metrics/clean.json",
         "?? metrics/decontam.json",
         "?? metrics/dedup.json",
+        "?? metrics/eval.json",
+        "?? metrics/eval_suite.json",
         "?? metrics/filter.json",
+        "?? metrics/gates.json",
         "?? metrics/ingest.json",
         "?? metrics/instruct.json",
         "?? metrics/langid.json",
@@ -173,6 +192,7 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
         "?? out/decontam/.gitignore",
         "?? out/dedup/.gitignore",
         "?? out/filter/.gitignore",
+        "?? out/gates/.gitignore",
         "?? out/ingest/.gitignore",
         "?? out/langid/.gitignore",
         "?? out/minhash/.gitignore",
@@ -183,8 +203,7 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
         "?? plots/langid_confusion.csv",
         "?? plots/mix.csv",
         "?? plots/ondevice.csv",
-        "?? plots/train_proxy/metrics.json",
-        "?? plots/train_proxy/plots/metrics/train/loss.tsv",
+        "?? plots/train_loss.csv",
     ]
 
     ingest = json.loads((root / "metrics" / "ingest.json").read_text())
@@ -214,6 +233,13 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
     decontam = json.loads((root / "metrics" / "decontam.json").read_text())
     assert decontam["docs_in"] == dedup["docs_out"]
     assert decontam["docs_in"] == decontam["docs_out"] + sum(decontam["removed"].values())
+    # pkg5 is also an eval package: all of it goes; the template-made packages are near-duplicates
+    assert decontam["removed"]["eval_package"] > 0 and decontam["eval_suite"]["overlap_left"] == 0
+    suite = json.loads((root / "metrics" / "eval_suite.json").read_text())
+    assert decontam["eval_suite"]["hash"] == suite["hash"] and suite["packages"] == 2
+    gates = json.loads((root / "metrics" / "gates.json").read_text())
+    assert set(gates["gates"]) == set(yaml.safe_load((root / "params.yaml").read_text())["gates"])
+    assert gates["failed"] == [] and (root / "out" / "gates" / "passed").is_file()
     synth = json.loads((root / "metrics" / "synth.json").read_text())
     assert synth["templates"]["records"] > 0 and synth["mutants"]["validity"] == 1.0
     instruct = json.loads((root / "metrics" / "instruct.json").read_text())
@@ -226,9 +252,19 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
     mixed = json.loads((root / "metrics" / "mix.json").read_text())
     assert mixed["tokens"] > 0 and set(mixed["achieved"]) == set(mixed["target"])
     trained = json.loads((root / "metrics" / "train.json").read_text())
+    seeds = yaml.safe_load((root / "params.yaml").read_text())["train_proxy"]["seeds"]
     assert trained["steps"] == 2 and trained["params"] > 0 and trained["val_loss"]
+    assert trained["seeds"] == seeds and len(trained["final_loss"]["per_seed"]) == len(seeds)
     bench = json.loads((root / "metrics" / "bench.json").read_text())
-    assert bench["params"] == trained["params"] and set(bench["ppl"]) == {"torch", "f32", "q8_0", "q4_k_m"}
+    assert bench["params"] == trained["params"] and bench["tokens_per_s"] > 0
+    evaluation = json.loads((root / "metrics" / "eval.json").read_text())
+    assert evaluation["suite_hash"] == suite["hash"] and set(evaluation["bpb"]) == {
+        "torch",
+        "f32",
+        "q8_0",
+        "q4_k_m",
+    }
+    assert len(evaluation["bpb"]["q4_k_m"]["js_ts"]["per_seed"]) == len(seeds)
     card = (root / "out" / "report" / "DATA_CARD.md").read_text()
     front = yaml.safe_load(card.split("---\n")[1])
     assert front["task_categories"] == ["text-generation"] and "mit" in front["license"]
@@ -283,19 +319,34 @@ def test_dedup_threshold_experiment_reuses_signatures(
     from dvc.repo import Repo
 
     root = _baseline(isolated_env / "repo", monkeypatch)
-    upstream = sorted(p for stage in STAGES[:6] for p in (root / "out" / stage).rglob("*") if p.is_file())
+    upstream = sorted(
+        p for stage in [*STAGES[:6], "eval_suite"] for p in (root / "out" / stage).rglob("*") if p.is_file()
+    )
     mtimes = {p: p.stat().st_mtime_ns for p in upstream}
     dedup_out = sorted((root / "out" / "dedup").rglob("*.parquet"))
     dedup_mtimes = {p: p.stat().st_mtime_ns for p in dedup_out}
 
     assert dvc_main(["exp", "run", "-S", "dedup.threshold=0.85", "-q"]) == 0
-    assert {p: p.stat().st_mtime_ns for p in upstream} == mtimes  # minhash and before: not re-run
+    assert {p: p.stat().st_mtime_ns for p in upstream} == mtimes  # minhash, eval_suite and before: not re-run
     assert any(p.stat().st_mtime_ns != dedup_mtimes[p] for p in dedup_out)  # dedup: re-run
     assert "threshold: 0.85" in (root / "dvc.lock").read_text()
     with Repo(os.fspath(root)) as repo:
         diff = repo.metrics.diff(a_rev="HEAD", all=True)["diff"]["metrics/dedup.json"]
     # A stricter threshold can only keep as many documents or more.
     assert diff["docs_out"]["new"] >= diff["docs_out"]["old"] > 0
+    # The evaluation suite is the same text in both runs (it reads no params), so they compare.
+    before = json.loads(_git(root, "show", "HEAD:metrics/eval.json"))
+    after = json.loads((root / "metrics" / "eval.json").read_text())
+    assert after["suite_hash"] == before["suite_hash"]
+    compared = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "codeprep"), "compare", "HEAD", "workspace"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert compared.returncode == 0, compared.stderr
+    assert "eval:bpb.torch.all" in compared.stdout and "Welch" in compared.stdout
 
 
 # --- 2. dvc push / pull through an S3 remote (moto) ----------------------------------------------

@@ -13,7 +13,8 @@ import pytest
 from conftest import signals_record
 
 from codeprep.mix.solver import solve
-from codeprep.mix.stage import GROUPS, MixParams, run_mix
+from codeprep.mix.groups import GROUPS
+from codeprep.mix.stage import MixParams, run_mix
 from codeprep.shards import ShardWriter, iter_records
 from codeprep.signals.stage import SIGNALS_SCHEMA
 from codeprep.tokenize import bpe

@@ -1,4 +1,6 @@
-"""The ``codeprep`` console group: inspect outputs (``explain``, ``show``) and fetch the default data."""
+"""The ``codeprep`` console group: inspect outputs (``explain``, ``show``), compare two runs' model
+metrics (``compare``), turn a params profile into ``dvc exp run`` arguments (``profile``) and fetch
+the pinned data (``data fetch``)."""
 
 from __future__ import annotations
 
@@ -67,6 +69,44 @@ def show(stage: str, n: int, seed: int, out_root: Path, metrics_dir: Path) -> No
             click.echo("-" * 72)
             click.echo(f"id: {ident}")
             click.echo(format_hits([h for h in hits if h.stage == stage], content_lines=6))
+
+
+@main.command()
+@click.argument("a", default="HEAD")
+@click.argument("b", default="workspace")
+@click.option("--all", "everything", is_flag=True, help="Also per-language and secondary figures.")
+@click.option("--md", "markdown", is_flag=True, help="A Markdown table (for a pull-request comment).")
+def compare(a: str, b: str, everything: bool, markdown: bool) -> None:
+    """Model metrics of A and B (git revisions, `dvc exp` names or `workspace`; default HEAD vs
+    workspace) with their noise bands, and which differences are more than noise."""
+    from codeprep.eval.compare import CompareError, compare, render
+
+    try:
+        click.echo(render(compare(a, b, everything=everything), markdown), nl=False)
+    except CompareError as err:
+        raise click.ClickException(str(err)) from err
+
+
+@main.command()
+@click.argument("profile_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--params", "params_path", default="params.yaml", show_default=True)
+@click.option("--run", is_flag=True, help="Run the experiment instead of printing the command.")
+@click.option("--name", "-n", default=None, help="The experiment's name (dvc exp run -n).")
+def profile(profile_file: str, params_path: str, run: bool, name: str | None) -> None:
+    """The `dvc exp run` command that applies a params profile (profiles/*.yaml); --run runs it."""
+    import shlex
+    import subprocess
+
+    from codeprep.profile import exp_run_command
+
+    try:
+        command = exp_run_command(profile_file, params_path) + (["-n", name] if name else [])
+    except ValueError as err:
+        raise click.ClickException(str(err)) from err
+    if not run:
+        click.echo(shlex.join(command))
+        return
+    raise SystemExit(subprocess.run(command, check=False).returncode)
 
 
 @main.group()

@@ -1,12 +1,21 @@
-"""The decontam stage: drop every document that contains a passage of an evaluation item.
+"""The decontam stage: drop every document that overlaps what the model is evaluated on.
 
-It runs after dedup, on the documents that will be trained on. A document is removed with reason
-``contaminated`` and a detail naming the benchmark, the item id and field, and how many of the item's
-n-grams it shares (the best-matching item first).
+It runs after dedup, on the documents that will be trained on. Three rules, first match decides:
+
+- ``eval_package`` / ``eval_near_duplicate``: the document comes from a package of the project's own
+  evaluation suite, or is a near duplicate of one of its documents (:mod:`codeprep.eval.overlap`;
+  ``decontam.eval_suite``, ``eval_jaccard``, ``eval_containment``).
+- ``contaminated``: it contains a passage of a benchmark item (HumanEval and the benchmarks in
+  params.yaml); the detail names the benchmark, the item id and field, and how many of the item's
+  n-grams it shares (the best-matching item first).
+
+``eval_suite.overlap_left`` counts kept documents that still come from an eval package or repeat an
+eval document's whitespace-normalised content: the figure the ``eval_overlap`` gate holds at zero.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,9 +25,11 @@ import pyarrow.parquet as pq
 
 from codeprep.decontam.benchmarks import HUMANEVAL, BenchmarkSpec, load
 from codeprep.decontam.index import Index
+from codeprep.eval.overlap import EvalOverlap
 from codeprep.execute.local import map_shards
 from codeprep.execute.params import ExecuteParams
 from codeprep.metrics import write_json
+from codeprep.params import dataclass_from
 from codeprep.shards import RemovedLog, ShardFile
 from codeprep.signals.stage import SIGNALS_SCHEMA
 
@@ -30,17 +41,20 @@ class DecontamParams:
     ngram: int = 13
     humaneval: bool = True
     benchmarks: tuple[BenchmarkSpec, ...] = ()
+    eval_suite: bool = True  # drop documents that overlap the evaluation suite
+    eval_jaccard: float = 0.6  # near duplicate of an eval document at this shingle Jaccard
+    eval_containment: float = 0.8  # ... or containing this share of an eval document's shingles
 
     @classmethod
     def from_params(cls, section: dict[str, Any] | None) -> DecontamParams:
-        section = section or {}
-        params = cls(
-            ngram=int(section.get("ngram", cls.ngram)),
-            humaneval=bool(section.get("humaneval", cls.humaneval)),
-            benchmarks=tuple(BenchmarkSpec.from_params(b) for b in section.get("benchmarks") or ()),
-        )
+        section = dict(section or {})
+        section["benchmarks"] = tuple(BenchmarkSpec.from_params(b) for b in section.get("benchmarks") or ())
+        params = dataclass_from(cls, section, "decontam")
         if params.ngram < 2:
             raise ValueError("decontam.ngram must be at least 2")
+        for key in ("eval_jaccard", "eval_containment"):
+            if not 0 < getattr(params, key) <= 1:
+                raise ValueError(f"decontam.{key} must be in (0, 1]")
         names = [b.name for b in params.specs]
         if len(names) != len(set(names)):
             raise ValueError(f"decontam.benchmarks: duplicate names in {names}")
@@ -58,27 +72,49 @@ def build_index(params: DecontamParams, root: Path = Path(".")) -> Index:
 @dataclass(frozen=True)
 class DecontamTask:
     index: Index
+    suite: EvalOverlap | None  # None: no evaluation suite given (tests, a pipeline without one)
+    eval_rules: bool  # decontam.eval_suite: apply the suite's rules (else only measure the overlap)
+
+    def _eval_drop(self, record: dict[str, Any]) -> tuple[str, str, str] | None:
+        if self.suite is None or not self.eval_rules:
+            return None
+        found = self.suite.match(record["repo"], record["content"])
+        return None if found is None else (*found, "")
+
+    def _benchmark_drop(self, record: dict[str, Any]) -> tuple[str, str, str] | None:
+        """``(reason, detail, benchmark)`` for a document holding a benchmark item's passage."""
+        hits = self.index.hits(record["content"])
+        if not hits:
+            return None
+        benchmark, item_id, field, shared = hits[0]
+        detail = f"{benchmark} {item_id} ({field}): {shared} shared {self.index.ngram}-grams"
+        if len(hits) > 1:
+            detail += f"; {len(hits) - 1} more item(s)"
+        return "contaminated", detail, benchmark
 
     def __call__(self, in_path: Path, out: ShardFile, removed: RemovedLog) -> dict[str, Any]:
         by_benchmark: Counter[str] = Counter()
-        docs = kept = 0
+        docs = kept = overlap_left = 0
         for batch in pq.ParquetFile(in_path).iter_batches(batch_size=512):
             for record in batch.to_pylist():
                 docs += 1
-                hits = self.index.hits(record["content"])
-                if not hits:
+                drop = self._eval_drop(record) or self._benchmark_drop(record)
+                if drop is None:
                     out.write(record)
                     kept += 1
+                    if self.suite is not None and self.suite.overlaps(record["repo"], record["content"]):
+                        overlap_left += 1
                     continue
-                benchmark, item_id, field, shared = hits[0]
-                detail = f"{benchmark} {item_id} ({field}): {shared} shared {self.index.ngram}-grams"
-                if len(hits) > 1:
-                    detail += f"; {len(hits) - 1} more item(s)"
-                removed.drop(
-                    record["id"], "contaminated", detail, record["repo"], record["path"], record["version"]
-                )
-                by_benchmark[benchmark] += 1
-        return {"docs_in": docs, "docs_out": kept, "by_benchmark": dict(by_benchmark)}
+                reason, detail, benchmark = drop
+                removed.drop(record["id"], reason, detail, record["repo"], record["path"], record["version"])
+                if benchmark:
+                    by_benchmark[benchmark] += 1
+        return {
+            "docs_in": docs,
+            "docs_out": kept,
+            "by_benchmark": dict(by_benchmark),
+            "overlap_left": overlap_left,
+        }
 
 
 def run_decontam(
@@ -88,10 +124,22 @@ def run_decontam(
     metrics_path: Path,
     execute: ExecuteParams,
     root: Path = Path("."),
+    suite_dir: Path | None = None,
 ) -> dict[str, Any]:
     index = build_index(params, root)
+    suite = (
+        EvalOverlap.build(suite_dir, params.eval_jaccard, params.eval_containment)
+        if suite_dir is not None
+        else None
+    )
     results = map_shards(
-        DecontamTask(index), in_dir, out_dir / "docs", out_dir / "removed", SIGNALS_SCHEMA, STAGE, execute
+        DecontamTask(index, suite, params.eval_suite),
+        in_dir,
+        out_dir / "docs",
+        out_dir / "removed",
+        SIGNALS_SCHEMA,
+        STAGE,
+        execute,
     )
     removed_by: Counter[str] = Counter()
     removed: Counter[str] = Counter()
@@ -112,5 +160,16 @@ def run_decontam(
         },
         "ngram": params.ngram,
     }
+    if suite is not None:
+        metrics["eval_suite"] = {
+            "hash": json.loads((suite_dir / "suite.json").read_text(encoding="utf-8"))["hash"],
+            "enabled": params.eval_suite,
+            "packages": len(suite.packages),
+            "removed_package": removed["eval_package"],
+            "removed_near_duplicate": removed["eval_near_duplicate"],
+            "overlap_left": sum(r.stats["overlap_left"] for r in results),
+        }
+    if metrics["docs_in"] != metrics["docs_out"] + sum(removed.values()):
+        raise RuntimeError(f"decontam conservation violated: {metrics}")
     write_json(metrics_path, metrics)
     return metrics

@@ -20,19 +20,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from codeprep.metrics import write_csv, write_json
+from codeprep.mix.groups import GROUP_OF, GROUPS
 from codeprep.mix.solver import solve
 from codeprep.tokenize.stage import read_split
 
-#: Language groups of the seed plan's mix.
-GROUPS: dict[str, tuple[str, ...]] = {
-    "js_ts": ("javascript", "jsx", "typescript", "tsx"),
-    "xml_html": ("xml", "svg", "html"),
-    "md_mdx": ("markdown", "mdx"),
-    "css": ("css", "scss", "less"),
-    "other": ("json", "other"),
-    "instruct": ("instruct",),  # instruction records (codeprep.instruct.render)
-}
-GROUP_OF = {lang: group for group, langs in GROUPS.items() for lang in langs}
 MIX_INDEX_SCHEMA = pa.schema(
     [
         pa.field("id", pa.string(), nullable=False),

@@ -1,18 +1,19 @@
 """The bench stage: the proxy as llama.cpp runs it on a device, against PyTorch on the same CPU.
 
-Builds: ``f32`` (the GGUF export), ``q8_0`` (INT8) and ``q4_k_m`` (INT4), quantised by llama.cpp
-(``llama_model_quantize``) from the f32 file. Figures (``metrics/bench.json``):
+Builds, for every seed's model (``out/bench/seed-<s>/``): ``f32`` (the GGUF export), ``q8_0`` (INT8)
+and ``q4_k_m`` (INT4), quantised by llama.cpp (``llama_model_quantize``) from the f32 file. The
+evaluate stage scores each build in bits per byte on the evaluation suite (what INT4 costs);
+this stage measures speed. Figures (``metrics/bench.json``):
 
 - ``tokens_per_s``: INT4 greedy generation speed, ``prompt_tokens_per_s``: INT4 prompt processing,
   ``torch_tokens_per_s``: PyTorch fp32 greedy generation with its KV cache, all at ``bench.threads``
   (1) on the same fixed prompts (the first ``prompt_tokens`` of one validation document per language
   group), one warm-up, then the median of ``bench.runs`` (5) runs; ``speedup_vs_torch`` = INT4 / torch.
-- ``ppl``: build → language → perplexity on the validation split (the held-out packages), the same
-  token windows for every build and for ``torch``; f32 GGUF and torch agree to a few 1e-4 in the
-  logits (tested), so their perplexities match and INT8/INT4 show what quantisation costs.
+  Speed is a property of the model's shape, not of its seed: it is measured on the first seed's model.
 - ``gen_syntax_validity``: language → share of greedy INT4 completions (prompt + up to
-  ``gen_tokens`` tokens, stopped at EOS) that the project's validator accepts. A 5M-parameter proxy
-  rarely writes a complete valid file: the figure is there to move when the data or model improves.
+  ``gen_tokens`` tokens, stopped at EOS) that the project's validator accepts, as mean, std and
+  per-seed values. A 5M-parameter proxy rarely writes a complete valid file: the figure is there to
+  move when the data or model improves.
 - ``model_bytes``: build → file size; ``params``: parameter count.
 Timings are the one non-deterministic part of the pipeline and live only here.
 """
@@ -28,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from codeprep.eval.bands import summarize
 from codeprep.model.gguf_export import export
 from codeprep.params import dataclass_from
 from codeprep.tokenize.stage import read_split
@@ -42,7 +44,6 @@ class BenchParams:
     runs: int = 5
     prompt_tokens: int = 64
     gen_tokens: int = 64
-    ppl_docs_per_lang: int = 16
     ctx: int = 256
 
     @classmethod
@@ -65,7 +66,12 @@ def quantize(f32: Path, out: Path, ftype: int) -> Path:
     return out
 
 
-def load_gguf(path: Path, params: BenchParams, logits_all: bool = False):
+def gguf_path(out_dir: Path, seed: int, build: str) -> Path:
+    """Where the bench stage writes one seed's build (``f32`` or a key of :data:`BUILDS`)."""
+    return out_dir / f"seed-{seed}" / f"model-{build}.gguf"
+
+
+def load_gguf(path: Path, ctx: int, threads: int, logits_all: bool = False):
     """A llama.cpp model, or a clear error for a missing or corrupt file."""
     from llama_cpp import Llama
 
@@ -74,9 +80,9 @@ def load_gguf(path: Path, params: BenchParams, logits_all: bool = False):
     try:
         return Llama(
             model_path=str(path),
-            n_ctx=params.ctx,
-            n_batch=params.ctx,
-            n_threads=params.threads,
+            n_ctx=ctx,
+            n_batch=ctx,
+            n_threads=threads,
             logits_all=logits_all,
             verbose=False,
         )
@@ -84,54 +90,6 @@ def load_gguf(path: Path, params: BenchParams, logits_all: bool = False):
         raise ValueError(
             f"GGUF model {path} could not be loaded (corrupt or not a GGUF file): {exc}"
         ) from None
-
-
-def _windows(tokenize_dir: Path, params: BenchParams) -> dict[str, list[list[int]]]:
-    """Per language, the first ``ctx`` tokens of its first ``ppl_docs_per_lang`` validation documents."""
-    tokens, index = read_split(tokenize_dir / "val")
-    out: dict[str, list[list[int]]] = defaultdict(list)
-    for row in index.to_pylist():
-        if len(out[row["lang"]]) < params.ppl_docs_per_lang and row["length"] > 2:
-            out[row["lang"]].append(
-                tokens[row["start"] : row["start"] + min(row["length"], params.ctx)].tolist()
-            )
-    return dict(sorted(out.items()))
-
-
-def _nll(logits: np.ndarray, ids: list[int]) -> tuple[float, int]:
-    """Summed next-token negative log-likelihood of ``ids[1:]`` and its count."""
-    logits = logits[: len(ids) - 1].astype(np.float64)
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    return float(-logp[np.arange(len(ids) - 1), ids[1:]].sum()), len(ids) - 1
-
-
-def ppl_gguf(llm: Any, windows: dict[str, list[list[int]]]) -> dict[str, float]:
-    result = {}
-    for lang, docs in windows.items():
-        total = count = 0.0
-        for ids in docs:
-            llm.reset()
-            llm.eval(ids)
-            nll, n = _nll(np.asarray(llm.scores[: len(ids)]), ids)
-            total, count = total + nll, count + n
-        result[lang] = round(float(np.exp(total / count)), 3)
-    return result
-
-
-def ppl_torch(model: Any, windows: dict[str, list[list[int]]]) -> dict[str, float]:
-    import torch
-
-    result = {}
-    with torch.no_grad():
-        for lang, docs in windows.items():
-            total = count = 0.0
-            for ids in docs:
-                logits = model(input_ids=torch.tensor([ids])).logits[0].numpy()
-                nll, n = _nll(logits, ids)
-                total, count = total + nll, count + n
-            result[lang] = round(float(np.exp(total / count)), 3)
-    return result
 
 
 def greedy_gguf(llm: Any, prompt: list[int], n: int, eos: int) -> tuple[list[int], float, float]:
@@ -179,59 +137,77 @@ def prompts(tokenize_dir: Path, params: BenchParams) -> dict[str, list[int]]:
     return chosen
 
 
-def run_bench(params: BenchParams, model_dir: Path, tokenize_dir: Path, out_dir: Path) -> dict[str, Any]:
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from codeprep.signals.syntax import check
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {"f32": export(model_dir, out_dir / "model-f32.gguf", params.ctx)}
-    for build, ftype in BUILDS.items():
-        paths[build] = quantize(paths["f32"], out_dir / f"model-{build}.gguf", ftype)
-    torch.set_num_threads(params.threads)
-    model = AutoModelForCausalLM.from_pretrained(str(model_dir), local_files_only=True).eval()
-    tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
-    windows = _windows(tokenize_dir, params)
-    ppl = {"torch": ppl_torch(model, windows)}
-    for build, path in paths.items():
-        ppl[build] = ppl_gguf(load_gguf(path, params, logits_all=True), windows)
-    int4 = load_gguf(paths["q4_k_m"], params, logits_all=True)
-    fixed = prompts(tokenize_dir, params)
-    eos = tokenizer.eos_token_id
+def timings(params: BenchParams, model: Any, int4: Any, fixed: dict[str, list[int]]) -> dict[str, float]:
+    """Median INT4 generation and prompt speed and PyTorch generation speed over ``params.runs``
+    runs after one warm-up."""
     gen_rates, prompt_rates, torch_rates = [], [], []
     for run in range(params.runs + 1):  # run 0 is the warm-up
         gen_tokens = gen_s = prompt_tokens = prompt_s = torch_tokens = torch_s = 0.0
         for prompt in fixed.values():
             new, p_s, g_s = greedy_gguf(int4, prompt, params.gen_tokens, -1)
-            gen_tokens, gen_s, prompt_tokens, prompt_s = (
-                gen_tokens + len(new),
-                gen_s + g_s,
-                prompt_tokens + len(prompt),
-                prompt_s + p_s,
-            )
+            gen_tokens, gen_s = gen_tokens + len(new), gen_s + g_s
+            prompt_tokens, prompt_s = prompt_tokens + len(prompt), prompt_s + p_s
             n, t_s = greedy_torch(model, prompt, params.gen_tokens)
             torch_tokens, torch_s = torch_tokens + n, torch_s + t_s
         if run:
             gen_rates.append(gen_tokens / gen_s)
             prompt_rates.append(prompt_tokens / prompt_s)
             torch_rates.append(torch_tokens / torch_s)
-    validity = {}
-    for group, prompt in fixed.items():
-        new, _, _ = greedy_gguf(int4, prompt, params.gen_tokens, eos)
-        lang = GROUP_LANG[group]
-        validity[lang] = (
-            1.0 if check(lang, tokenizer.decode(prompt + new, skip_special_tokens=True)).ok else 0.0
-        )
-    tokens_per_s = statistics.median(gen_rates)
-    torch_tokens_per_s = statistics.median(torch_rates)
+    tokens_per_s, torch_tokens_per_s = statistics.median(gen_rates), statistics.median(torch_rates)
     return {
         "tokens_per_s": round(tokens_per_s, 1),
         "prompt_tokens_per_s": round(statistics.median(prompt_rates), 1),
         "torch_tokens_per_s": round(torch_tokens_per_s, 1),
         "speedup_vs_torch": round(tokens_per_s / torch_tokens_per_s, 2),
-        "ppl": ppl,
-        "gen_syntax_validity": validity,
-        "model_bytes": {build: path.stat().st_size for build, path in paths.items()},
-        "params": sum(p.numel() for p in model.parameters()),
+    }
+
+
+def gen_validity(
+    int4: Any, tokenizer: Any, fixed: dict[str, list[int]], params: BenchParams
+) -> dict[str, float]:
+    """Language → 1.0 when the greedy INT4 completion of the group's prompt parses, else 0.0."""
+    from codeprep.signals.syntax import check
+
+    validity = {}
+    for group, prompt in fixed.items():
+        new, _, _ = greedy_gguf(int4, prompt, params.gen_tokens, tokenizer.eos_token_id)
+        lang = GROUP_LANG[group]
+        validity[lang] = (
+            1.0 if check(lang, tokenizer.decode(prompt + new, skip_special_tokens=True)).ok else 0.0
+        )
+    return validity
+
+
+def run_bench(
+    params: BenchParams, seeds: tuple[int, ...], train_dir: Path, tokenize_dir: Path, out_dir: Path
+) -> dict[str, Any]:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from codeprep.model.train import seed_dir
+
+    fixed = prompts(tokenize_dir, params)
+    torch.set_num_threads(params.threads)
+    sizes: dict[str, int] = {}
+    speed: dict[str, float] = {}
+    validity: dict[str, dict[int, float]] = defaultdict(dict)
+    for seed in seeds:
+        model_dir = seed_dir(train_dir, seed) / "model"
+        paths = {"f32": export(model_dir, gguf_path(out_dir, seed, "f32"), params.ctx)}
+        for build, ftype in BUILDS.items():
+            paths[build] = quantize(paths["f32"], gguf_path(out_dir, seed, build), ftype)
+        tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+        int4 = load_gguf(paths["q4_k_m"], params.ctx, params.threads, logits_all=True)
+        if not speed:
+            model = AutoModelForCausalLM.from_pretrained(str(model_dir), local_files_only=True).eval()
+            speed = timings(params, model, int4, fixed)
+            sizes = {build: path.stat().st_size for build, path in paths.items()}
+            count = sum(p.numel() for p in model.parameters())
+        for lang, ok in gen_validity(int4, tokenizer, fixed, params).items():
+            validity[lang][seed] = ok
+        int4.close()
+    return speed | {
+        "gen_syntax_validity": {lang: summarize(v) for lang, v in sorted(validity.items())},
+        "model_bytes": sizes,
+        "params": count,
     }

@@ -77,6 +77,7 @@ def export(model_dir: Path, out_path: Path, context_length: int = 2048) -> Path:
     rope_theta = float(rope.get("rope_theta", config.get("rope_theta", 10000.0)))
     tokens, types, merges = _vocab(model_dir / "tokenizer.json")
     tmp = out_path.with_name(out_path.name + ".tmp")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
     writer = gguf.GGUFWriter(str(tmp), arch="qwen2")
     writer.add_name("codeprep-proxy")
     writer.add_context_length(context_length)

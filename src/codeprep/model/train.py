@@ -1,28 +1,50 @@
 """The proxy model: a small Qwen2 (the 3.09B target's family: grouped-query attention, RMSNorm,
-SwiGLU, rotary positions, tied embeddings) trained on CPU on the mixed stream for a fixed token
-budget with a fixed seed, so a data change is judged by its effect on a model.
+SwiGLU, rotary positions, tied embeddings) trained on the mixed stream for a fixed token budget, once
+per seed, so a data change is judged by its effect on a model and against the model's own noise.
 
 Dimensions are multiples of 256 where llama.cpp's k-quants need it (the hidden size and the MLP width
-are the input width of every matrix). The attention keeps the target's 8:1 query:KV head ratio
-(16:2 in the 3.09B plan). Training reads ``seq_len + 1`` token windows from the mixed stream in order
-(the stream is already shuffled by the mix stage), wraps around when the budget exceeds it, and logs
-the loss with dvclive so ``dvc plots`` draws the curve. Validation loss per language is measured on
-the held-out packages (``out/tokenize/val``), one window per document start.
+are the input width of every matrix). The attention keeps the target's 8:1 query:KV head ratio.
+
+**Seeds** (``train_proxy.seeds``): each seed sets the initial weights *and* which ``seq_len + 1``
+token windows of the stream the proxy reads, in what order (a seeded permutation of the stream's
+non-overlapping windows, re-drawn when the budget exceeds the stream). Both are noise a data change
+brings anyway: a new dedup threshold reshuffles the whole mixed stream. So the spread over seeds is
+the band a difference between two experiments has to clear (:mod:`codeprep.eval.bands`).
+
+**Device** (``train_proxy.device``): ``auto`` takes a CUDA GPU when one is present, else the CPU;
+``cpu`` or ``cuda`` force one. On CUDA the forward and backward passes run in bf16 autocast (weights
+and optimizer state stay fp32). Deterministic algorithms are on, so one CPU machine repeats itself
+exactly; on CUDA they are asked for too (cuBLAS with its fixed workspace), with a warning rather than a
+failure for kernels that have no deterministic version, so a GPU run is close to, not guaranteed,
+bit-identical. Float kernels differ between machines, which is why the metrics name the device and
+library versions (:mod:`codeprep.model.environment`).
+
+Outputs: ``out/train_proxy/seed-<s>/model`` (safetensors + tokenizer) per seed; ``metrics/train.json``
+with ``final_loss`` and the per-token validation loss per language (secondary figures; the primary
+ones are bits per byte on the evaluation suite, :mod:`codeprep.model.evaluate`), each as mean, std and
+per-seed values; ``plots/train_loss.csv``, the loss curve (mean, min and max over seeds).
 """
 
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from codeprep.eval.bands import summarize
+from codeprep.metrics import write_csv
+from codeprep.model.environment import environment, resolve_device
 from codeprep.params import dataclass_from
 from codeprep.tokenize.stage import read_split
+
+DEVICES = ("auto", "cpu", "cuda")
 
 
 @dataclass(frozen=True)
@@ -36,21 +58,38 @@ class ProxyParams:
     batch_size: int = 8
     token_budget: int = 400_000
     lr: float = 3e-3
+    min_lr_ratio: float = 0.1
     warmup_steps: int = 20
     weight_decay: float = 0.1
-    seed: int = 0
+    seeds: tuple[int, ...] = (0, 1, 2)
+    device: str = "auto"
     threads: int = 2
-    val_docs_per_lang: int = 32
+    val_docs_per_lang: int = 16
 
     @classmethod
     def from_params(cls, section: dict[str, Any] | None) -> ProxyParams:
+        section = dict(section or {})
+        seeds = section.get("seeds", list(cls.seeds))
+        if (
+            not isinstance(seeds, list | tuple)
+            or not seeds
+            or not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds)
+        ):
+            raise ValueError(f"train_proxy.seeds must be a non-empty list of integers, got {seeds!r}")
+        if len(set(seeds)) != len(seeds):
+            raise ValueError(f"train_proxy.seeds has duplicates: {seeds}")
+        section["seeds"] = tuple(seeds)
         params = dataclass_from(cls, section, "train_proxy")
+        if params.device not in DEVICES:
+            raise ValueError(f"train_proxy.device {params.device!r} is not one of {DEVICES}")
         if params.hidden_size % 256 or params.intermediate_size % 256:
             raise ValueError(
                 "train_proxy.hidden_size and intermediate_size must be multiples of 256 (llama.cpp k-quants)"
             )
         if params.hidden_size % params.num_heads or params.num_heads % params.num_kv_heads:
             raise ValueError("train_proxy: hidden_size % num_heads and num_heads % num_kv_heads must be 0")
+        if not 0 <= params.min_lr_ratio <= 1:
+            raise ValueError("train_proxy.min_lr_ratio must be in [0, 1]")
         return params
 
     @property
@@ -58,11 +97,11 @@ class ProxyParams:
         return max(1, self.token_budget // (self.seq_len * self.batch_size))
 
 
-def build_model(params: ProxyParams, vocab_size: int, eos_id: int, pad_id: int):
+def build_model(params: ProxyParams, vocab_size: int, eos_id: int, pad_id: int, seed: int = 0):
     import torch
     from transformers import Qwen2Config, Qwen2ForCausalLM
 
-    torch.manual_seed(params.seed)
+    torch.manual_seed(seed)
     config = Qwen2Config(
         vocab_size=vocab_size,
         hidden_size=params.hidden_size,
@@ -79,19 +118,24 @@ def build_model(params: ProxyParams, vocab_size: int, eos_id: int, pad_id: int):
     return Qwen2ForCausalLM(config)
 
 
-def _windows(tokens: np.ndarray, params: ProxyParams):
-    """Batches of ``(batch, seq_len + 1)`` windows read in order, wrapping around."""
+def _windows(tokens: np.ndarray, params: ProxyParams, seed: int) -> Iterator[np.ndarray]:
+    """Batches of ``(batch, seq_len + 1)`` windows: the stream's non-overlapping windows in a seeded
+    order, a new order each time the stream is used up."""
     span = params.seq_len + 1
-    if len(tokens) < span:
+    count = len(tokens) // span
+    if count < 1:
         raise ValueError(f"the mixed stream has {len(tokens)} tokens, fewer than one window of {span}")
-    position = 0
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(count)
+    at = 0
     while True:
         rows = []
         for _ in range(params.batch_size):
-            if position + span > len(tokens):
-                position = 0
-            rows.append(np.asarray(tokens[position : position + span], dtype=np.int64))
-            position += span
+            if at == count:
+                order, at = rng.permutation(count), 0
+            start = int(order[at]) * span
+            rows.append(np.asarray(tokens[start : start + span], dtype=np.int64))
+            at += 1
         yield np.stack(rows)
 
 
@@ -103,6 +147,7 @@ def validation_loss(model: Any, val_dir: Path, params: ProxyParams) -> dict[str,
     tokens, index = read_split(val_dir)
     per_lang: dict[str, list[float]] = defaultdict(list)
     seen: dict[str, int] = defaultdict(int)
+    device = next(model.parameters()).device
     model.eval()
     with torch.no_grad():
         for row in index.to_pylist():
@@ -113,8 +158,7 @@ def validation_loss(model: Any, val_dir: Path, params: ProxyParams) -> dict[str,
             window = np.asarray(
                 tokens[row["start"] : row["start"] + min(row["length"], params.seq_len + 1)], dtype=np.int64
             )
-            ids = torch.from_numpy(window)[None, :]
-            loss = _next_token_loss(model, ids)
+            loss = _next_token_loss(model, torch.from_numpy(window)[None, :].to(device))
             per_lang[lang].append(float(loss))
     return {lang: float(np.mean(v)) for lang, v in sorted(per_lang.items())}
 
@@ -123,59 +167,108 @@ def _next_token_loss(model: Any, ids: Any) -> Any:
     import torch.nn.functional as F
 
     logits = model(input_ids=ids[:, :-1]).logits
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1))
+    return F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1))
 
 
-def train(
-    params: ProxyParams, mix_dir: Path, tokenize_dir: Path, out_dir: Path, live_dir: Path
-) -> dict[str, Any]:
+def _lr_factor(step: int, params: ProxyParams) -> float:
+    """Linear warm-up, then cosine decay to ``min_lr_ratio`` of the peak."""
+    if step < params.warmup_steps:
+        return (step + 1) / params.warmup_steps
+    progress = (step - params.warmup_steps) / max(1, params.steps - params.warmup_steps)
+    floor = params.min_lr_ratio
+    return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def train_seed(
+    params: ProxyParams, seed: int, stream: np.ndarray, tokenizer: Any, device: str
+) -> tuple[Any, list[float]]:
+    """One proxy trained on ``stream``: the model and its loss per step."""
+    import contextlib
+
     import torch
-    from dvclive import Live
-    from transformers import AutoTokenizer
 
-    torch.set_num_threads(params.threads)
-    torch.use_deterministic_algorithms(True)
-    tokenizer = AutoTokenizer.from_pretrained(str(tokenize_dir / "tokenizer"), local_files_only=True)
-    model = build_model(params, len(tokenizer), tokenizer.eos_token_id, tokenizer.pad_token_id)
-    stream = np.memmap(mix_dir / "tokens.bin", dtype=np.dtype(_meta_dtype(tokenize_dir)), mode="r")
+    model = build_model(params, len(tokenizer), tokenizer.eos_token_id, tokenizer.pad_token_id, seed)
+    model.to(device)
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=params.lr, weight_decay=params.weight_decay, betas=(0.9, 0.95)
     )
-
-    def schedule(step: int) -> float:
-        if step < params.warmup_steps:
-            return (step + 1) / params.warmup_steps
-        progress = (step - params.warmup_steps) / max(1, params.steps - params.warmup_steps)
-        return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
-
-    lr_schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
-    batches = _windows(stream, params)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: _lr_factor(step, params))
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else contextlib.nullcontext()
+    batches = _windows(stream, params, seed)
+    losses = []
     model.train()
-    started = time.perf_counter()
-    with Live(dir=str(live_dir), dvcyaml=None, save_dvc_exp=False, report=None) as live:
-        for _ in range(params.steps):
-            ids = torch.from_numpy(next(batches))
+    for _ in range(params.steps):
+        ids = torch.from_numpy(next(batches)).to(device)
+        with autocast:
             loss = _next_token_loss(model, ids)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            lr_schedule.step()
-            live.log_metric("train/loss", round(float(loss.detach()), 4), plot=True)
-            live.next_step()
-    seconds = time.perf_counter() - started
-    val = validation_loss(model, tokenize_dir / "val", params)
-    model.save_pretrained(str(out_dir / "model"), safe_serialization=True)
-    tokenizer.save_pretrained(str(out_dir / "model"))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        losses.append(round(float(loss.detach()), 4))
+    return model, losses
+
+
+def seed_dir(out_dir: Path, seed: int) -> Path:
+    return out_dir / f"seed-{seed}"
+
+
+def train(
+    params: ProxyParams, mix_dir: Path, tokenize_dir: Path, out_dir: Path, plot_path: Path | None = None
+) -> dict[str, Any]:
+    """Train one proxy per seed; save each under ``out_dir/seed-<s>/model``; return the metrics
+    (``train_seconds`` is a timing, for the caller to log, not to store)."""
+    import torch
+    from transformers import AutoTokenizer
+
+    device = resolve_device(params.device)
+    if device == "cuda":  # cuBLAS is deterministic only with a fixed workspace, set before it starts
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.set_num_threads(params.threads)
+    # On CUDA some kernels (flash attention's backward) have no deterministic version: warn, not fail.
+    torch.use_deterministic_algorithms(True, warn_only=device == "cuda")
+    tokenizer = AutoTokenizer.from_pretrained(str(tokenize_dir / "tokenizer"), local_files_only=True)
+    stream = np.memmap(mix_dir / "tokens.bin", dtype=np.dtype(_meta_dtype(tokenize_dir)), mode="r")
+    final: dict[int, float] = {}
+    val: dict[str, dict[int, float]] = defaultdict(dict)
+    curves: dict[int, list[float]] = {}
+    started = time.perf_counter()
+    for seed in params.seeds:
+        model, curves[seed] = train_seed(params, seed, stream, tokenizer, device)
+        final[seed] = curves[seed][-1]
+        for lang, loss in validation_loss(model, tokenize_dir / "val", params).items():
+            val[lang][seed] = loss
+        target = seed_dir(out_dir, seed) / "model"
+        model.to("cpu").save_pretrained(str(target), safe_serialization=True)
+        tokenizer.save_pretrained(str(target))
+    if plot_path is not None:
+        write_csv(plot_path, _curve_rows(curves), ["step", "loss", "loss_min", "loss_max"])
     return {
         "params": sum(p.numel() for p in model.parameters()),
         "steps": params.steps,
         "tokens": params.steps * params.batch_size * params.seq_len,
-        "final_loss": round(float(loss.detach()), 4),
-        "val_loss": {lang: round(v, 4) for lang, v in val.items()},
-        "train_seconds": round(seconds, 1),
+        "seeds": list(params.seeds),
+        "final_loss": summarize(final),
+        "val_loss": {lang: summarize(per_seed) for lang, per_seed in sorted(val.items())},
+        "environment": environment(device, params.threads),
+        "train_seconds": round(time.perf_counter() - started, 1),
         "config": asdict(params),
     }
+
+
+def _curve_rows(curves: dict[int, list[float]]) -> list[dict[str, Any]]:
+    rows = []
+    for step, losses in enumerate(zip(*curves.values(), strict=True)):
+        rows.append(
+            {
+                "step": step,
+                "loss": sum(losses) / len(losses),
+                "loss_min": min(losses),
+                "loss_max": max(losses),
+            }
+        )
+    return rows
 
 
 def _meta_dtype(tokenize_dir: Path) -> str:

@@ -188,6 +188,25 @@ def judge(
     return ("low_relevance" if score < params.min_relevance else None), tokens, score
 
 
+def documented(text: str, lang: str) -> Iterator[tuple[Any, Any, str]]:
+    """``(JSDoc comment node, declaration node, name)`` of every documented declaration of a JS/TS
+    document, in source order; nothing for another language. Node byte offsets are into the text's
+    UTF-8 encoding. The one walk behind the pairs stage and the evaluation suite's completion items."""
+    grammar = GRAMMAR.get(lang)
+    if grammar is None:
+        return
+    root = _ts_parser(grammar).parse(text.encode("utf-8", "surrogatepass")).root_node
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        stack.extend(reversed(node.named_children))
+        if node.type != "comment" or not node.text.startswith(b"/**"):
+            continue
+        found = _target(node.next_named_sibling)
+        if found is not None:
+            yield node, *found
+
+
 def extract(
     text: str,
     lang: str,
@@ -201,21 +220,7 @@ def extract(
     comment on a declaration) that misses a bound is counted in ``rejected`` by reason:
     ``doc_too_short``, ``doc_too_long``, ``code_too_short``, ``code_too_long``, ``low_relevance``."""
     rejected = Counter() if rejected is None else rejected
-    grammar = GRAMMAR.get(lang)
-    if grammar is None:
-        return
-    src = text.encode("utf-8", "surrogatepass")
-    root = _ts_parser(grammar).parse(src).root_node
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        stack.extend(reversed(node.named_children))
-        if node.type != "comment" or not node.text.startswith(b"/**"):
-            continue
-        found = _target(node.next_named_sibling)
-        if found is None:
-            continue
-        decl, name = found
+    for node, decl, name in documented(text, lang):
         comment = node.text.decode("utf-8", "replace")
         doc = doc_text(comment)
         code = decl.text.decode("utf-8", "replace")

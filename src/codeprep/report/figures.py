@@ -1,5 +1,6 @@
 """The card's figure sections: Language mix (target vs achieved), Token counts per language and
-Quality figures (filter, dedup, instruction checks, the proxy model's perplexity).
+Quality figures (filter, dedup, instruction checks, the proxy model's bits per byte on the evaluation
+suite, with their seed bands).
 
 Speed figures of the benchmark are timings (they move run to run) and never reach the card, which is
 what keeps it byte-identical; :mod:`codeprep.report.inputs` drops them on load.
@@ -7,7 +8,7 @@ what keeps it byte-identical; :mod:`codeprep.report.inputs` drops them on load.
 
 from __future__ import annotations
 
-from codeprep.mix.stage import GROUPS
+from codeprep.mix.groups import GROUPS
 from codeprep.report.inputs import ReportInputs
 from codeprep.report.markdown import Lines, by_count, code, count, fixed, not_available, table
 
@@ -98,33 +99,48 @@ def quality(inputs: ReportInputs) -> Lines:
     return [*lines, "", *_proxy(inputs)]
 
 
+def _band(value: dict | None, digits: int = 4) -> str:
+    """``mean ± std`` of a band-carrying model metric."""
+    if value is None:
+        return "n/a"
+    return f"{fixed(value['mean'], digits)} ± {fixed(value['std'], digits)}"
+
+
 def _proxy(inputs: ReportInputs) -> Lines:
     lines = ["### Proxy model", ""]
-    train, bench = inputs.get("train"), inputs.get("bench")
+    train, bench, evaluation = inputs.get("train"), inputs.get("bench"), inputs.get("eval")
     if train is not None:
         lines += [
             f"A {count(train['params'])}-parameter model of the target's family trained on "
-            f"{count(train['tokens'])} tokens of the mix (final loss {fixed(train['final_loss'], 4)}): it "
-            "ranks data changes, it is not a code model. Lower perplexity is better; compare the same",
-            "build across runs (`dvc metrics diff`).",
+            f"{count(train['tokens'])} tokens of the mix, once per seed ({len(train['seeds'])} seeds; final "
+            f"loss {_band(train['final_loss'])}): it ranks data changes, it is not a code model.",
             "",
         ]
-    if bench is None:
-        return [*lines, not_available("metrics/bench.json")]
-    ppl = bench["ppl"]
-    builds = [b for b in BUILD_ORDER if b in ppl] + sorted(set(ppl) - set(BUILD_ORDER))
-    langs = sorted({lang for values in ppl.values() for lang in values})
-    rows = [(lang, *(fixed(ppl[b].get(lang), 1) for b in builds)) for lang in langs]
-    validity = ", ".join(f"{lang} {fixed(v, 2)}" for lang, v in sorted(bench["gen_syntax_validity"].items()))
-    return [
-        *lines,
-        "Perplexity on the validation packages per language and build (`torch`: PyTorch fp32; `f32`,",
-        "`q8_0`, `q4_k_m`: the llama.cpp GGUF builds, `q4_k_m` being INT4):",
+    if evaluation is None:
+        return [*lines, not_available("metrics/eval.json")]
+    bpb = evaluation["bpb"]
+    builds = [b for b in BUILD_ORDER if b in bpb] + sorted(set(bpb) - set(BUILD_ORDER))
+    groups = list(next(iter(bpb.values())))
+    rows = [(code(g), *(_band(bpb[b].get(g)) for b in builds)) for g in groups]
+    rows.append(("completion", *(_band(evaluation["completion_bpb"].get(b)) for b in builds)))
+    lines += [
+        "Bits per byte on the fixed evaluation suite (lower is better; mean ± std over seeds; `torch`: "
+        "PyTorch fp32; `f32`, `q8_0`, `q4_k_m`: the llama.cpp GGUF builds, `q4_k_m` being INT4; "
+        "`all`: the unweighted mean of the groups; completion: function bodies given their JSDoc and "
+        f"signature). Suite `{evaluation['suite_hash'][:19]}…`; `codeprep compare` tells whether a "
+        "difference between two runs exceeds the seed band.",
         "",
-        *table(["language", *(code(b) for b in builds)], rows, list(range(1, len(builds) + 1))),
-        "",
-        f"Share of INT4 completions that parse, per language: {validity}.",
-        "",
-        "Generation speed (`tokens_per_s` and the other timings in `metrics/bench.json`) is measured on",
-        "the machine that ran the pipeline and changes run to run, so it is left out of this card.",
+        *table(["group", *(code(b) for b in builds)], rows, list(range(1, len(builds) + 1))),
     ]
+    if bench is not None:
+        validity = ", ".join(
+            f"{lang} {fixed(v['mean'], 2)}" for lang, v in sorted(bench["gen_syntax_validity"].items())
+        )
+        lines += [
+            "",
+            f"Share of INT4 completions that parse, per language (mean over seeds): {validity}.",
+            "",
+            "Generation speed (`tokens_per_s` and the other timings in `metrics/bench.json`) is measured on",
+            "the machine that ran the pipeline and changes run to run, so it is left out of this card.",
+        ]
+    return lines

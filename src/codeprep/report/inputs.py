@@ -26,7 +26,9 @@ METRICS = (
     "clean",
     "minhash",
     "dedup",
+    "eval_suite",
     "decontam",
+    "gates",
     "pairs",
     "synth",
     "instruct",
@@ -34,6 +36,7 @@ METRICS = (
     "mix",
     "train",
     "bench",
+    "eval",
 )
 MANIFEST = "licence_manifest.csv"
 #: Wall-clock figures: never read into the card.

@@ -69,8 +69,13 @@ def _decontam(m: dict[str, Any] | None) -> Lines:
         f"{code(name)} ({count(b['items'])} items, {count(b['items_too_short'])} too short to match)"
         for name, b in sorted(m["by_benchmark"].items())
     )
+    suite = (
+        " and the project's own evaluation suite (by package and near duplicate)"
+        if m.get("eval_suite")
+        else ""
+    )
     return [
-        f"Decontamination covers only {checked or 'no benchmark'}, by word {count(m['ngram'])}-grams: "
+        f"Decontamination covers only {checked or 'no benchmark'}, by word {count(m['ngram'])}-grams{suite}: "
         "contamination with any other evaluation set, or paraphrased solutions, is not checked."
     ]
 

@@ -181,11 +181,27 @@ def _decontam(m: dict[str, Any], inputs: ReportInputs) -> Lines:
         (code(name), count(b["items"]), count(b["items_too_short"]), count(b["removed"]))
         for name, b in sorted(m["by_benchmark"].items())
     ]
+    suite = m.get("eval_suite")
+    eval_line = (
+        [
+            f"Against the project's evaluation suite ({count(suite['packages'])} packages, "
+            f"`{suite['hash'][:19]}…`): documents from its packages removed {count(suite['removed_package'])}, "
+            f"near duplicates of its documents removed {count(suite['removed_near_duplicate'])} "
+            f"(`decontam.eval_jaccard`, `decontam.eval_containment`); overlap left "
+            f"{count(suite['overlap_left'])}"
+            + ("" if suite["enabled"] else " (the rules are switched off)")
+            + ".",
+            "",
+        ]
+        if suite
+        else []
+    )
     return [
         f"{count(m['docs_in'])} documents in, {count(m['docs_out'])} out. A document sharing a word "
         f"{count(m['ngram'])}-gram with an item of a benchmark is removed (`decontam.ngram`); items "
         "shorter than that cannot match.",
         "",
+        *eval_line,
         *reasons_table(m["removed"]),
         "",
         *table(["benchmark", "items", "too short to match", "documents removed"], rows, [1, 2, 3]),
@@ -262,16 +278,51 @@ def _mix(m: dict[str, Any], inputs: ReportInputs) -> Lines:
 def _train(m: dict[str, Any], inputs: ReportInputs) -> Lines:
     return [
         f"A {count(m['params'])}-parameter proxy model trained for {count(m['steps'])} steps on "
-        f"{count(m['tokens'])} tokens of the mix; final training loss {fixed(m['final_loss'], 4)} "
-        "(see Quality figures)."
+        f"{count(m['tokens'])} tokens of the mix with each of {len(m['seeds'])} seeds; final training loss "
+        f"{fixed(m['final_loss']['mean'], 4)} ± {fixed(m['final_loss']['std'], 4)} (see Quality figures)."
     ]
 
 
 def _bench(m: dict[str, Any], inputs: ReportInputs) -> Lines:
     sizes = ", ".join(f"{code(b)} {fixed(n / 1e6, 1)} MB" for b, n in sorted(m["model_bytes"].items()))
     return [
-        f"The proxy exported to GGUF and quantised by llama.cpp ({sizes}); perplexity per language on "
-        "the validation packages (see Quality figures)."
+        f"Each seed's proxy exported to GGUF and quantised by llama.cpp ({sizes}); every build scored in "
+        "bits per byte on the evaluation suite (see Quality figures)."
+    ]
+
+
+def _eval_suite(m: dict[str, Any], inputs: ReportInputs) -> Lines:
+    sample = ", ".join(
+        f"{code(g)} {count(v['docs'])} docs / {count(v['bytes'])} bytes" for g, v in m["sample"].items()
+    )
+    return [
+        f"The fixed evaluation suite: {count(sum(m['docs'].values()))} documents from "
+        f"{count(m['packages'])} pinned packages that are never trained on (`manifest/npm-eval.json`), "
+        f"built with fixed settings no experiment changes; content hash `{m['hash'][:19]}…`. "
+        f"Bits-per-byte sample: {sample}; {count(m['completion']['items'])} code-completion items.",
+    ]
+
+
+def _gates(m: dict[str, Any], inputs: ReportInputs) -> Lines:
+    rows = [
+        (
+            code(name),
+            code(g["metric"]),
+            fixed(g["value"], 4),
+            " and ".join(
+                f"{op} {fixed(g[key], 4)}" for key, op in (("min", ">="), ("max", "<=")) if g[key] is not None
+            ),
+            "pass" if g["passed"] else f"FAIL ({g['on_fail']})",
+        )
+        for name, g in m["gates"].items()
+    ]
+    return table(["gate", "metric", "value", "needs", "result"], rows, [2])
+
+
+def _evaluate(m: dict[str, Any], inputs: ReportInputs) -> Lines:
+    return [
+        f"Every seed's model ({len(m['seeds'])} seeds), in PyTorch and in each GGUF build, scored in bits "
+        f"per byte on the evaluation suite with a {count(m['ctx'])}-token context (see Quality figures)."
     ]
 
 
@@ -285,7 +336,9 @@ STAGES: tuple[tuple[str, str, Render], ...] = (
     ("clean (licences, cleaning, secrets)", "clean", _clean),
     ("minhash", "minhash", _minhash),
     ("dedup", "dedup", _dedup),
+    ("eval_suite", "eval_suite", _eval_suite),
     ("decontam", "decontam", _decontam),
+    ("gates", "gates", _gates),
     ("pairs", "pairs", _pairs),
     ("synth", "synth", _synth),
     ("instruct", "instruct", _instruct),
@@ -293,6 +346,7 @@ STAGES: tuple[tuple[str, str, Render], ...] = (
     ("mix", "mix", _mix),
     ("train_proxy", "train", _train),
     ("bench", "bench", _bench),
+    ("evaluate", "eval", _evaluate),
 )
 #: Stages that drop records: (metrics file, in key, out key).
 FUNNEL = (
