@@ -29,7 +29,7 @@ def metrics(tmp_path: Path) -> Path:
 def test_gate_params_errors_name_the_key() -> None:
     with pytest.raises(ValueError, match=r"gates.q: unknown key\(s\) \['mni'\]"):
         parse_gates({"q": {"metric": "filter.data_quality", "mni": 0.85}})
-    with pytest.raises(ValueError, match="gates.q needs min, max or both"):
+    with pytest.raises(ValueError, match=r"gates\.q needs min, max or both"):
         parse_gates({"q": {"metric": "filter.data_quality"}})
     with pytest.raises(ValueError, match="reads metrics/"):
         parse_gates({"q": {"metric": "train.final_loss", "max": 5}})

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from conftest import signals_record
 
-from codeprep.mix.solver import solve
 from codeprep.mix.groups import GROUPS
+from codeprep.mix.solver import solve
 from codeprep.mix.stage import MixParams, run_mix
 from codeprep.shards import ShardWriter, iter_records
 from codeprep.signals.stage import SIGNALS_SCHEMA

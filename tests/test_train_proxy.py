@@ -201,7 +201,7 @@ def test_evaluate_scores_every_build_and_seed_in_bits_per_byte(
     m = run_evaluate(TINY, tiny_models, bench_dir, tmp_path / "suite")
     assert m["suite_hash"] == json.loads((tmp_path / "suite.json").read_text())["hash"]
     assert set(m["bpb"]) == {"torch", "f32", "q8_0", "q4_k_m"} and m["seeds"] == [0, 1]
-    for build, groups in m["bpb"].items():
+    for groups in m["bpb"].values():
         assert set(groups) == {"js_ts", "xml_html", "md_mdx", "css", "all"}
         for group, band in groups.items():
             assert set(band["per_seed"]) == {"0", "1"} and 0 < band["mean"] < 16
