@@ -13,7 +13,7 @@ from conftest import eval_package, signals_record, write_tree
 from codeprep.eval.completion import completion_items
 from codeprep.eval.overlap import EvalOverlap
 from codeprep.eval.settings import SETTINGS
-from codeprep.eval.suite import build_suite, cut, load_suite
+from codeprep.eval.suite import build_suite, excerpt, load_suite
 
 
 @pytest.fixture
@@ -69,12 +69,17 @@ def test_suite_refuses_missing_packages_or_a_missing_group(tmp_path: Path) -> No
     assert not (tmp_path / "out" / "suite.json").exists()
 
 
-def test_cut_keeps_whole_lines_within_the_byte_limit() -> None:
-    text = "line one\nline two é\nline three\n"
-    assert cut(text, 100) == text
-    assert cut(text, 20) == "line one\n"  # "line two é\n" would end at byte 21
-    assert cut("x" * 50, 10) == "x" * 10  # one long line: a hard cut
-    assert cut("é" * 10, 5) == "éé"  # never half a character
+def test_excerpts_are_whole_lines_from_a_position_fixed_by_the_id() -> None:
+    text = "".join(f"line {i:03d} é\n" for i in range(200))  # 13 bytes a line
+    assert excerpt(text, 10_000, "a") == text
+    picks = {excerpt(text, 130, key) for key in ("a", "b", "c", "d")}
+    assert len(picks) > 1  # not always the head
+    for pick in picks:
+        assert pick in text and pick.startswith("line ") and pick.endswith("\n")
+        assert len(pick.encode()) <= 130 and pick.count("\n") == 10
+    assert excerpt(text, 130, "a") == excerpt(text, 130, "a")
+    one_line = "x" * 50 + "é" * 20
+    assert excerpt(one_line, 10, "k").strip("xé") == "" and len(excerpt("é" * 10, 5, "k").encode()) <= 5
 
 
 def test_completion_items_are_bodies_of_documented_functions() -> None:

@@ -176,19 +176,43 @@ METRICS: dict[str, Any] = {
         "tokens": 1_700_000,
         "unreachable": ["xml_html"],
     },
-    "train": {"final_loss": 5.4321, "params": 5_049_856, "steps": 195, "tokens": 399_360},
+    "train": {
+        "final_loss": {"mean": 5.4321, "std": 0.0123, "per_seed": {"0": 5.42, "1": 5.4321, "2": 5.4442}},
+        "params": 5_049_856,
+        "seeds": [0, 1, 2],
+        "steps": 195,
+        "tokens": 399_360,
+    },
     "bench": {
-        "gen_syntax_validity": {"css": 1.0, "javascript": 0.0},
+        "gen_syntax_validity": {
+            "css": {"mean": 1.0, "std": 0.0, "per_seed": {"0": 1.0}},
+            "javascript": {"mean": 0.0, "std": 0.0, "per_seed": {"0": 0.0}},
+        },
         "model_bytes": {"f32": 28_854_656, "q4_k_m": 4_945_440},
         "params": 5_049_856,
-        "ppl": {
-            "f32": {"javascript": 649.613, "css": 1607.356},
-            "q4_k_m": {"javascript": 651.25, "css": 1608.1},
-        },
         "prompt_tokens_per_s": TIMINGS["prompt_tokens_per_s"],
         "speedup_vs_torch": SPEEDUP,
         "tokens_per_s": TIMINGS["tokens_per_s"],
         "torch_tokens_per_s": TIMINGS["torch_tokens_per_s"],
+    },
+    "eval": {
+        "suite_hash": "sha256:" + "ab" * 32,
+        "seeds": [0, 1, 2],
+        "ctx": 256,
+        "bpb": {
+            "torch": {
+                "css": {"mean": 3.4712, "std": 0.0213, "per_seed": {}},
+                "all": {"mean": 3.3001, "std": 0.0101, "per_seed": {}},
+            },
+            "q4_k_m": {
+                "css": {"mean": 3.4799, "std": 0.0201, "per_seed": {}},
+                "all": {"mean": 3.3101, "std": 0.0111, "per_seed": {}},
+            },
+        },
+        "completion_bpb": {
+            "torch": {"mean": 3.1, "std": 0.05, "per_seed": {}},
+            "q4_k_m": {"mean": 3.11, "std": 0.05, "per_seed": {}},
+        },
     },
 }
 MANIFEST = [
@@ -346,7 +370,9 @@ def test_mix_tokens_and_quality_figures(built: tuple[str, str]) -> None:
     assert "| val | 328 | 150,000 |" in section(card, "### Data Splits")
     quality = section(card, "## Quality figures")
     assert "`data_quality` (input documents passing every quality rule): 0.877" in quality
-    assert "| css | 1,607.4 | 1,608.1 |" in quality  # perplexity per language, f32 then q4_k_m
+    assert "| `css` | 3.4712 ± 0.0213 | 3.4799 ± 0.0201 |" in quality  # bits per byte, torch then q4_k_m
+    assert "| completion | 3.1000 ± 0.0500 | 3.1100 ± 0.0500 |" in quality
+    assert "final loss 5.4321 ± 0.0123" in quality and "`sha256:abababababab…`" in quality
     limits = section(card, "## Known limitations")
     assert "The mix is limited by `md_mdx`: it is repeated 3.25 times (cap `mix.max_epochs`: 4)" in limits
     assert "Groups repeated more than 2 epochs: `md_mdx` 3.25." in limits
@@ -384,11 +410,11 @@ def test_rerun_is_byte_identical(tmp_path: Path) -> None:
 
 def test_missing_metrics_say_not_available(tmp_path: Path) -> None:
     write_inputs(tmp_path)
-    for name in ("mix.json", "bench.json", "licence_manifest.csv", "dedup.json"):
+    for name in ("mix.json", "eval.json", "licence_manifest.csv", "dedup.json"):
         (tmp_path / "metrics" / name).unlink()
     card, page = report(tmp_path, tmp_path / "out")
     assert "_Not available: `metrics/mix.json` is missing" in section(card, "## Language mix")
-    assert "_Not available: `metrics/bench.json` is missing" in section(card, "### Proxy model")
+    assert "_Not available: `metrics/eval.json` is missing" in section(card, "### Proxy model")
     assert "_Not available: `metrics/licence_manifest.csv` is missing" in section(
         card, "## Source Data and licences"
     )

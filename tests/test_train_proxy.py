@@ -172,6 +172,7 @@ def test_bench_builds_every_seed_and_gives_clear_errors(benched: tuple[Path, dic
         "gen_syntax_validity",
         "model_bytes",
         "params",
+        "environment",
     }
     assert all(gguf_path(out, s, b).is_file() for s in TINY.seeds for b in ("f32", "q8_0", "q4_k_m"))
     assert all(set(v["per_seed"]) == {"0", "1"} for v in result["gen_syntax_validity"].values())

@@ -60,6 +60,7 @@ def test_it_reproduces_then_diffs_against_the_base_branch_and_comments(workflow:
         run.index("dvc pull --run-cache"),
         run.index("make repro"),
         run.index('dvc params diff "$base" --md'),
+        run.index('codeprep compare "$base" workspace --md'),
         run.index('dvc metrics diff "$base" --md'),
         run.index('dvc plots diff "$base" workspace'),
         run.index("cml comment create report.md"),

@@ -23,8 +23,8 @@ class EvalSettings:
     max_file_bytes: int = 262_144  # larger files are data dumps or bundles, not what we measure
     min_chars: int = 100  # shorter files are stubs (``export * from './x'``)
     #: BPB sample: per group, documents are taken round-robin over languages and, within a language,
-    #: over packages (so no package dominates a group), each cut at the last line break before
-    #: ``sample_doc_bytes``, until the group holds ``sample_group_bytes``.
+    #: over packages (so no package dominates a group), each as an excerpt of whole lines of at most
+    #: ``sample_doc_bytes`` from a position fixed by its id, until the group holds ``sample_group_bytes``.
     sample_doc_bytes: int = 2048
     sample_group_bytes: int = 40_960
     #: Code completion: documented JS/TS functions; the JSDoc and signature are the prompt, the body

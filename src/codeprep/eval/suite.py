@@ -78,7 +78,10 @@ def read_documents(eval_dir: Path, settings: EvalSettings) -> tuple[list[dict[st
     excluded: Counter[str] = Counter()
     docs: list[dict[str, Any]] = []
     for item in iter_input(cfg.inputs[0], cfg):
-        record, reason, _, _ = build_record(item, cfg.max_bytes)
+        try:
+            record, reason, _, _ = build_record(item, cfg.max_bytes)
+        except Exception:  # a reader bug on one file must not lose the suite (ingest does the same)
+            record, reason = None, "reader_error"
         if record is None:
             excluded[reason] += 1
             continue
@@ -118,13 +121,22 @@ def _exclusion(record: dict[str, Any], settings: EvalSettings) -> str:
     return ""
 
 
-def cut(text: str, limit: int) -> str:
-    """``text`` cut at the last line break within ``limit`` UTF-8 bytes (a whole line is never split
-    unless the first line alone is longer)."""
+def excerpt(text: str, limit: int, key: str) -> str:
+    """At most ``limit`` UTF-8 bytes of whole lines of ``text``, from a line start chosen by ``key``.
+
+    A file's head is not like the rest of it (licence banners, imports), and the proxy trains on
+    windows from anywhere in its documents, so a long document contributes a stretch from a
+    pseudo-random position (fixed by the document id), not its first bytes. A text within the limit is
+    kept whole; a single line longer than the limit is cut, never in the middle of a character.
+    """
     raw = text.encode("utf-8", "surrogatepass")
     if len(raw) <= limit:
         return text
-    head = raw[:limit]
+    offset = int.from_bytes(_key(key), "little") % (len(raw) - limit + 1)
+    if offset:
+        newline = raw.find(b"\n", offset - 1)
+        offset = newline + 1 if 0 <= newline < len(raw) - 1 else 0
+    head = raw[offset : offset + limit]
     newline = head.rfind(b"\n")
     return (head[: newline + 1] if newline > 0 else head).decode("utf-8", "ignore")
 
@@ -140,7 +152,7 @@ def _round_robin(queues: list[deque[Any]]) -> Iterator[Any]:
 
 def sample(docs: list[dict[str, Any]], settings: EvalSettings) -> list[dict[str, Any]]:
     """The bits-per-byte sample: per group, round-robin over its languages and, within a language,
-    over packages, each document cut to ``sample_doc_bytes``, until ``sample_group_bytes``."""
+    over packages, an :func:`excerpt` of each document, until ``sample_group_bytes``."""
     by_lang_repo: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for doc in docs:
         by_lang_repo[doc["lang"]][doc["repo"]].append(doc)
@@ -155,7 +167,7 @@ def sample(docs: list[dict[str, Any]], settings: EvalSettings) -> list[dict[str,
         for doc in _round_robin(per_lang):
             if total >= settings.sample_group_bytes:
                 break
-            text = cut(doc["content"], settings.sample_doc_bytes)
+            text = excerpt(doc["content"], settings.sample_doc_bytes, doc["id"])
             if len(text) < settings.min_chars:
                 continue
             rows.append({k: doc[k] for k in ("id", "repo", "path", "lang", "group")} | {"text": text})

@@ -14,7 +14,8 @@ this stage measures speed. Figures (``metrics/bench.json``):
   ``gen_tokens`` tokens, stopped at EOS) that the project's validator accepts, as mean, std and
   per-seed values. A 5M-parameter proxy rarely writes a complete valid file: the figure is there to
   move when the data or model improves.
-- ``model_bytes``: build → file size; ``params``: parameter count.
+- ``model_bytes``: build → file size; ``params``: parameter count; ``environment``: the CPU, thread
+  count and library versions the timings were taken with.
 Timings are the one non-deterministic part of the pipeline and live only here.
 """
 
@@ -30,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from codeprep.eval.bands import summarize
+from codeprep.model.environment import environment
 from codeprep.model.gguf_export import export
 from codeprep.params import dataclass_from
 from codeprep.tokenize.stage import read_split
@@ -210,4 +212,5 @@ def run_bench(
         "gen_syntax_validity": {lang: summarize(v) for lang, v in sorted(validity.items())},
         "model_bytes": sizes,
         "params": count,
+        "environment": environment("cpu", params.threads),
     }

@@ -39,9 +39,15 @@ def _macro(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def score_seed(
-    params: ProxyParams, seed: int, train_dir: Path, bench_dir: Path, texts: list[bpb.Text], device: str
+    params: ProxyParams,
+    seed: int,
+    train_dir: Path,
+    bench_dir: Path,
+    texts: list[bpb.Text],
+    device: str,
+    builds: tuple[str, ...],
 ) -> dict[str, dict[str, Any]]:
-    """Build → ``evaluate`` result of one seed's models."""
+    """Build → ``evaluate`` result of one seed's models (PyTorch, then each GGUF build)."""
     import torch
     from transformers import AutoModelForCausalLM
 
@@ -49,14 +55,24 @@ def score_seed(
         str(seed_dir(train_dir, seed) / "model"), local_files_only=True, dtype=torch.float32
     )
     results = {TORCH: _macro(bpb.evaluate(texts, bpb.torch_scorer(model.to(device).eval())))}
-    for build in ("f32", *BUILDS):
+    for build in builds:
         llm = load_gguf(gguf_path(bench_dir, seed, build), params.seq_len, params.threads, logits_all=True)
         results[build] = _macro(bpb.evaluate(texts, bpb.llama_scorer(llm)))
         llm.close()
     return results
 
 
-def run_evaluate(params: ProxyParams, train_dir: Path, bench_dir: Path, suite_dir: Path) -> dict[str, Any]:
+GGUF_BUILDS = ("f32", *BUILDS)
+
+
+def run_evaluate(
+    params: ProxyParams,
+    train_dir: Path,
+    bench_dir: Path,
+    suite_dir: Path,
+    builds: tuple[str, ...] = GGUF_BUILDS,
+) -> dict[str, Any]:
+    """``metrics/eval.json`` for PyTorch and ``builds`` (the sensitivity benchmark passes none)."""
     import torch
     from transformers import AutoTokenizer
 
@@ -66,7 +82,9 @@ def run_evaluate(params: ProxyParams, train_dir: Path, bench_dir: Path, suite_di
     first = seed_dir(train_dir, params.seeds[0]) / "model"
     tokenizer = AutoTokenizer.from_pretrained(str(first), local_files_only=True)
     texts = bpb.prepare(tokenizer, rows, items, params.seq_len)
-    per_seed = {seed: score_seed(params, seed, train_dir, bench_dir, texts, device) for seed in params.seeds}
+    per_seed = {
+        seed: score_seed(params, seed, train_dir, bench_dir, texts, device, builds) for seed in params.seeds
+    }
     builds = list(per_seed[params.seeds[0]])
     collected: dict[tuple[str, ...], dict[int, float]] = defaultdict(dict)
     for seed, results in per_seed.items():

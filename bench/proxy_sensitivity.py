@@ -1,0 +1,319 @@
+"""Proxy sensitivity benchmark: does the proxy see data quality, by more than its own noise?
+
+Deliberately degraded variants of the training data go through the pipeline's own stage scripts
+(same code, same params, only the data differs), then ``tokenize`` → ``mix`` → ``train_proxy`` (every
+seed of ``train_proxy.seeds``) → bits per byte on the evaluation suite (the evaluate stage's code,
+PyTorch only: the GGUF builds add nothing to a data comparison). Each variant is compared with
+``default`` by :mod:`codeprep.eval.bands` (the rule ``codeprep compare`` uses).
+
+Variants (run ``make repro`` first: they start from its stage outputs):
+
+- ``default``: the pipeline's ``out/decontam/docs``.
+- ``no_dedup``: decontam applied to ``out/clean/docs`` (no exact or near-duplicate removal).
+- ``no_filter``: clean → minhash → dedup → decontam applied to ``out/signals/docs`` (generated,
+  minified, syntax-broken, too long, ... files kept).
+- ``corrupt``: ``default`` with 25% of documents (seeded by id) corrupted: 20% of their
+  non-space characters replaced by random printable ASCII (seeded), as mojibake or a bad decode does.
+- ``dedup_085``: dedup at ``dedup.threshold=0.85`` (the README's threshold experiment) → decontam.
+
+The instruction stream (``out/instruct/instructions.jsonl``) is the same for every variant.
+Figures go to ``bench/results/proxy_sensitivity.json`` (``--out``); a variant's data is kept under
+``bench/work/sensitivity`` and reused with ``--reuse``. ``--set train_proxy.token_budget=...``
+overrides a param for every variant (how the proxy settings were chosen).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import random
+import string
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+from machine import machine_facts
+
+from codeprep.eval.bands import difference
+from codeprep.model.evaluate import run_evaluate
+from codeprep.model.train import ProxyParams
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "out"
+VARIANTS = ("default", "no_dedup", "no_filter", "corrupt", "dedup_085")
+CORRUPT_SHARE = 0.25
+CORRUPT_RATE = 0.2
+PRINTABLE = string.ascii_letters + string.digits + string.punctuation
+
+
+def stage(script: str, params: Path, *args: str | Path) -> None:
+    """One of the pipeline's stage scripts, on other folders (their options exist for this)."""
+    command = [sys.executable, str(ROOT / "stages" / script), "--params", str(params), *map(str, args)]
+    subprocess.run(command, check=True, cwd=ROOT)
+
+
+def _uniform(key: str) -> float:
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little") / 2**64
+
+
+def corrupt(src: Path, dst: Path, share: float = CORRUPT_SHARE, rate: float = CORRUPT_RATE) -> int:
+    """Copy the shards of ``src`` to ``dst`` with ``share`` of the documents corrupted; returns how many."""
+    dst.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for shard in sorted(src.glob("*.parquet")):
+        table = pq.read_table(shard)
+        rows = table.to_pylist()
+        for row in rows:
+            if _uniform(row["id"]) < share:
+                rng = random.Random(row["id"])
+                row["content"] = "".join(
+                    rng.choice(PRINTABLE) if not c.isspace() and rng.random() < rate else c
+                    for c in row["content"]
+                )
+                count += 1
+        pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), dst / shard.name)
+    return count
+
+
+def variant_docs(name: str, work: Path, params: Path) -> Path:
+    """The variant's training documents (what decontam hands to tokenize), built with the stages."""
+    suite = OUT / "eval_suite"
+    if name == "default":
+        return OUT / "decontam" / "docs"
+    if name == "corrupt":
+        corrupt(OUT / "decontam" / "docs", work / "docs")
+        return work / "docs"
+    if name == "no_dedup":
+        deduped = OUT / "clean" / "docs"
+    elif name == "no_filter":
+        stage(
+            "clean.py",
+            params,
+            "--docs",
+            OUT / "signals" / "docs",
+            "--out",
+            work / "clean",
+            "--metrics",
+            work / "clean.json",
+            "--manifest",
+            work / "licences.csv",
+        )
+        stage(
+            "minhash.py",
+            params,
+            "--docs",
+            work / "clean" / "docs",
+            "--out",
+            work / "minhash",
+            "--metrics",
+            work / "minhash.json",
+        )
+        stage(
+            "dedup.py",
+            params,
+            "--docs",
+            work / "clean" / "docs",
+            "--signatures",
+            work / "minhash",
+            "--out",
+            work / "dedup",
+            "--metrics",
+            work / "dedup.json",
+            "--plots",
+            work / "plots",
+        )
+        deduped = work / "dedup" / "docs"
+    elif name.startswith("dedup_"):
+        stage(
+            "dedup.py",
+            params,
+            "--docs",
+            OUT / "clean" / "docs",
+            "--signatures",
+            OUT / "minhash" / "signatures",
+            "--out",
+            work / "dedup",
+            "--metrics",
+            work / "dedup.json",
+            "--plots",
+            work / "plots",
+        )
+        deduped = work / "dedup" / "docs"
+    else:
+        raise ValueError(f"unknown variant {name!r}; variants: {VARIANTS}")
+    stage(
+        "decontam.py",
+        params,
+        "--docs",
+        deduped,
+        "--suite",
+        suite,
+        "--out",
+        work / "decontam",
+        "--metrics",
+        work / "decontam.json",
+    )
+    return work / "decontam" / "docs"
+
+
+def with_overrides(base: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """``base`` with ``--set key=value`` applied (values parsed as YAML; every key must exist)."""
+    params = json.loads(json.dumps(base))
+    for override in overrides:
+        key, value = override.split("=", 1)
+        node = params
+        *parents, leaf = key.split(".")
+        for part in parents:
+            node = node[part]
+        if leaf not in node:
+            raise SystemExit(f"--set {key}: params.yaml has no such key")
+        node[leaf] = yaml.safe_load(value)
+    return params
+
+
+def variant_params(name: str, params: dict[str, Any], work: Path) -> Path:
+    """The variant's params file: the run's params, plus the variant's own change (a threshold)."""
+    params = json.loads(json.dumps(params))
+    if name.startswith("dedup_"):
+        params["dedup"]["threshold"] = int(name.split("_")[1]) / 100
+    work.mkdir(parents=True, exist_ok=True)
+    path = work / "params.yaml"
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+    return path
+
+
+def model_side(docs: Path, work: Path, params: Path) -> dict[str, Any]:
+    """tokenize → mix → train_proxy (every seed) → bits per byte (PyTorch) on the suite."""
+    stage(
+        "tokenize_docs.py",
+        params,
+        "--docs",
+        docs,
+        "--instructions",
+        OUT / "instruct" / "instructions.jsonl",
+        "--out",
+        work / "tokenize",
+        "--metrics",
+        work / "tokenize.json",
+    )
+    stage(
+        "mix.py",
+        params,
+        "--tokens",
+        work / "tokenize",
+        "--out",
+        work / "mix",
+        "--metrics",
+        work / "mix.json",
+        "--plot",
+        work / "mix.csv",
+    )
+    stage(
+        "train_proxy.py",
+        params,
+        "--mix",
+        work / "mix",
+        "--tokens",
+        work / "tokenize",
+        "--out",
+        work / "train",
+        "--plot",
+        work / "train_loss.csv",
+        "--metrics",
+        work / "train.json",
+    )
+    proxy = ProxyParams.from_params(yaml.safe_load(params.read_text())["train_proxy"])
+    return run_evaluate(proxy, work / "train", work / "bench", OUT / "eval_suite", builds=())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--work", type=Path, default=ROOT / "bench" / "work" / "sensitivity")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "proxy_sensitivity.json")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--reuse", action="store_true", help="Reuse a variant's documents from --work.")
+    args = parser.parse_args()
+    base = with_overrides(yaml.safe_load((ROOT / "params.yaml").read_text()), args.overrides)
+    names = args.variants.split(",")
+    results: dict[str, Any] = {}
+    seconds: dict[str, float] = {}
+    for name in names:
+        started = time.perf_counter()
+        work = args.work / name
+        params = variant_params(name, base, work)
+        marker = work / "docs.done"
+        if args.reuse and marker.is_file():
+            docs = Path(marker.read_text().strip())
+        else:
+            docs = variant_docs(name, work, params)
+            marker.write_text(str(docs))
+        evaluation = model_side(docs, work, params)
+        data = {k: json.loads((work / f"{k}.json").read_text()) for k in ("tokenize", "mix", "train")}
+        results[name] = {
+            "docs": data["tokenize"]["splits"]["train"]["docs"] + data["tokenize"]["splits"]["val"]["docs"],
+            "mix_tokens": data["mix"]["tokens"],
+            "final_loss": data["train"]["final_loss"],
+            "bpb": evaluation["bpb"]["torch"],
+            "completion_bpb": evaluation["completion_bpb"]["torch"],
+            "suite_hash": evaluation["suite_hash"],
+            "environment": evaluation["environment"],
+        }
+        seconds[name] = round(time.perf_counter() - started, 1)
+        print(
+            f"{name}: all {results[name]['bpb']['all']['mean']:.4f} ± {results[name]['bpb']['all']['std']:.4f} "
+            f"({seconds[name]:.0f} s)",
+            flush=True,
+        )
+    comparisons = {}
+    if "default" in results:
+        for name, result in results.items():
+            if name == "default":
+                continue
+            figures = {g: (results["default"]["bpb"][g], result["bpb"][g]) for g in result["bpb"]}
+            figures["completion"] = (results["default"]["completion_bpb"], result["completion_bpb"])
+            comparisons[name] = {}
+            for figure, (a, b) in figures.items():
+                d = difference(a, b)
+                comparisons[name][figure] = {
+                    "delta": d.delta,
+                    "band": d.band,
+                    "bands": d.bands,
+                    "p_value": d.p_value,
+                    "significant": d.significant,
+                }
+    proxy = ProxyParams.from_params(base["train_proxy"])
+    report = {
+        "benchmark": "proxy_sensitivity",
+        "date": dt.date.today().isoformat(),
+        "machine": machine_facts(),
+        "config": {
+            "train_proxy": proxy.__dict__ | {"seeds": list(proxy.seeds)},
+            "overrides": args.overrides,
+            "corrupt": {"share": CORRUPT_SHARE, "char_rate": CORRUPT_RATE},
+        },
+        "variants": results,
+        "vs_default": comparisons,
+        "seconds": seconds,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    for name, figures in comparisons.items():
+        cells = ", ".join(
+            f"{g} {f['delta']:+.4f} ({f['bands']:.1f} bands{', real' if f['significant'] else ''})"
+            for g, f in figures.items()
+        )
+        print(f"{name} vs default: {cells}")
+
+
+if __name__ == "__main__":
+    main()
