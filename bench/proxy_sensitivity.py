@@ -17,8 +17,14 @@ Variants (run ``make repro`` first: they start from its stage outputs):
 - ``dedup_085``: dedup at ``dedup.threshold=0.85`` (the README's threshold experiment) → decontam.
 
 The instruction stream (``out/instruct/instructions.jsonl``) is the same for every variant.
-Figures go to ``bench/results/proxy_sensitivity.json`` (``--out``); a variant's data is kept under
-``bench/work/sensitivity`` and reused with ``--reuse``. ``--set train_proxy.token_budget=...``
+
+``--corpus heldout`` runs the same variants on the second pinned corpus (``manifest/npm-heldout.json``,
+fetched into ``bench/work/heldout``, never used to choose the proxy's settings): its data stages
+(ingest → decontam) are run first with the pipeline's stage scripts, and its mix has no instruction
+stream (``mix.instruct_share: 0``: the instruct stage's inputs are the default sample's).
+
+Figures go to ``bench/results/proxy_sensitivity[_heldout].json``; a variant's data is kept under
+``bench/work/sensitivity/<corpus>`` and reused with ``--reuse``. ``--set train_proxy.token_budget=...``
 overrides a param for every variant (how the proxy settings were chosen).
 """
 
@@ -46,16 +52,17 @@ from codeprep.model.evaluate import run_evaluate
 from codeprep.model.train import ProxyParams
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "out"
+HELDOUT = ROOT / "bench" / "work" / "heldout"
 VARIANTS = ("default", "no_dedup", "no_filter", "corrupt", "dedup_085")
 CORRUPT_SHARE = 0.25
 CORRUPT_RATE = 0.2
 PRINTABLE = string.ascii_letters + string.digits + string.punctuation
 
 
-def stage(script: str, params: Path, *args: str | Path) -> None:
-    """One of the pipeline's stage scripts, on other folders (their options exist for this)."""
-    command = [sys.executable, str(ROOT / "stages" / script), "--params", str(params), *map(str, args)]
+def stage(script: str, params: Path, **paths: Path) -> None:
+    """One of the pipeline's stage scripts on other folders (``langid_metrics=`` → ``--langid-metrics``)."""
+    options = [str(x) for key, path in paths.items() for x in (f"--{key.replace('_', '-')}", path)]
+    command = [sys.executable, str(ROOT / "stages" / script), "--params", str(params), *options]
     subprocess.run(command, check=True, cwd=ROOT)
 
 
@@ -82,68 +89,51 @@ def corrupt(src: Path, dst: Path, share: float = CORRUPT_SHARE, rate: float = CO
     return count
 
 
-def variant_docs(name: str, work: Path, params: Path) -> Path:
-    """The variant's training documents (what decontam hands to tokenize), built with the stages."""
-    suite = OUT / "eval_suite"
+def variant_docs(name: str, out: Path, work: Path, params: Path) -> Path:
+    """The variant's training documents (what decontam hands to tokenize), built with the stages from
+    the corpus's stage outputs under ``out``."""
     if name == "default":
-        return OUT / "decontam" / "docs"
+        return out / "decontam" / "docs"
     if name == "corrupt":
-        corrupt(OUT / "decontam" / "docs", work / "docs")
+        corrupt(out / "decontam" / "docs", work / "docs")
         return work / "docs"
     if name == "no_dedup":
-        deduped = OUT / "clean" / "docs"
+        deduped = out / "clean" / "docs"
     elif name == "no_filter":
         stage(
             "clean.py",
             params,
-            "--docs",
-            OUT / "signals" / "docs",
-            "--out",
-            work / "clean",
-            "--metrics",
-            work / "clean.json",
-            "--manifest",
-            work / "licences.csv",
+            docs=out / "signals" / "docs",
+            out=work / "clean",
+            metrics=work / "clean.json",
+            manifest=work / "licences.csv",
         )
         stage(
             "minhash.py",
             params,
-            "--docs",
-            work / "clean" / "docs",
-            "--out",
-            work / "minhash",
-            "--metrics",
-            work / "minhash.json",
+            docs=work / "clean" / "docs",
+            out=work / "minhash",
+            metrics=work / "minhash.json",
         )
         stage(
             "dedup.py",
             params,
-            "--docs",
-            work / "clean" / "docs",
-            "--signatures",
-            work / "minhash",
-            "--out",
-            work / "dedup",
-            "--metrics",
-            work / "dedup.json",
-            "--plots",
-            work / "plots",
+            docs=work / "clean" / "docs",
+            signatures=work / "minhash",
+            out=work / "dedup",
+            metrics=work / "dedup.json",
+            plots=work / "plots",
         )
         deduped = work / "dedup" / "docs"
     elif name.startswith("dedup_"):
         stage(
             "dedup.py",
             params,
-            "--docs",
-            OUT / "clean" / "docs",
-            "--signatures",
-            OUT / "minhash" / "signatures",
-            "--out",
-            work / "dedup",
-            "--metrics",
-            work / "dedup.json",
-            "--plots",
-            work / "plots",
+            docs=out / "clean" / "docs",
+            signatures=out / "minhash" / "signatures",
+            out=work / "dedup",
+            metrics=work / "dedup.json",
+            plots=work / "plots",
         )
         deduped = work / "dedup" / "docs"
     else:
@@ -151,14 +141,10 @@ def variant_docs(name: str, work: Path, params: Path) -> Path:
     stage(
         "decontam.py",
         params,
-        "--docs",
-        deduped,
-        "--suite",
-        suite,
-        "--out",
-        work / "decontam",
-        "--metrics",
-        work / "decontam.json",
+        docs=deduped,
+        suite=ROOT / "out" / "eval_suite",
+        out=work / "decontam",
+        metrics=work / "decontam.json",
     )
     return work / "decontam" / "docs"
 
@@ -189,48 +175,112 @@ def variant_params(name: str, params: dict[str, Any], work: Path) -> Path:
     return path
 
 
-def model_side(docs: Path, work: Path, params: Path) -> dict[str, Any]:
+def heldout_corpus(params: dict[str, Any]) -> tuple[Path, dict[str, Any]]:
+    """The held-out corpus through the data stages (ingest → decontam) into ``bench/work/heldout/out``,
+    once; returns that folder and the params to use on it."""
+    from codeprep.sources.fetch_npm import fetch
+
+    fetch(ROOT / "manifest" / "npm-heldout.json", HELDOUT / "npm")
+    params = json.loads(json.dumps(params))
+    params["ingest"]["inputs"] = [{"path": str(HELDOUT / "npm"), "format": "npm"}]
+    params["mix"]["instruct_share"] = 0.0
+    out, m = HELDOUT / "out", HELDOUT / "metrics"
+    (out / "instruct").mkdir(parents=True, exist_ok=True)
+    (out / "instruct" / "instructions.jsonl").touch()
+    if (out / "decontam" / "docs").is_dir():
+        return out, params
+    file = HELDOUT / "params.yaml"
+    file.write_text(yaml.safe_dump(params, sort_keys=False))
+    model = out / "langid" / "model.joblib"
+    stage("ingest.py", file, out=out / "ingest", metrics=m / "ingest.json", plot=m / "ingest.csv")
+    stage(
+        "langid.py",
+        file,
+        docs=out / "ingest" / "docs",
+        model=model,
+        metrics=m / "langid.json",
+        plot=m / "langid.csv",
+    )
+    stage(
+        "signals.py",
+        file,
+        docs=out / "ingest" / "docs",
+        model=model,
+        out=out / "signals",
+        metrics=m / "signals.json",
+    )
+    stage(
+        "filter.py",
+        file,
+        docs=out / "signals" / "docs",
+        langid_metrics=m / "langid.json",
+        out=out / "filter",
+        metrics=m / "filter.json",
+    )
+    stage(
+        "clean.py",
+        file,
+        docs=out / "filter" / "docs",
+        out=out / "clean",
+        metrics=m / "clean.json",
+        manifest=m / "licences.csv",
+    )
+    stage(
+        "minhash.py",
+        file,
+        docs=out / "clean" / "docs",
+        out=out / "minhash" / "signatures",
+        metrics=m / "minhash.json",
+    )
+    stage(
+        "dedup.py",
+        file,
+        docs=out / "clean" / "docs",
+        signatures=out / "minhash" / "signatures",
+        out=out / "dedup",
+        metrics=m / "dedup.json",
+        plots=m,
+    )
+    stage(
+        "decontam.py",
+        file,
+        docs=out / "dedup" / "docs",
+        suite=ROOT / "out" / "eval_suite",
+        out=out / "decontam",
+        metrics=m / "decontam.json",
+    )
+    return out, params
+
+
+def model_side(docs: Path, out: Path, work: Path, params: Path) -> dict[str, Any]:
     """tokenize → mix → train_proxy (every seed) → bits per byte (PyTorch) on the suite."""
     stage(
         "tokenize_docs.py",
         params,
-        "--docs",
-        docs,
-        "--instructions",
-        OUT / "instruct" / "instructions.jsonl",
-        "--out",
-        work / "tokenize",
-        "--metrics",
-        work / "tokenize.json",
+        docs=docs,
+        instructions=out / "instruct" / "instructions.jsonl",
+        out=work / "tokenize",
+        metrics=work / "tokenize.json",
     )
     stage(
         "mix.py",
         params,
-        "--tokens",
-        work / "tokenize",
-        "--out",
-        work / "mix",
-        "--metrics",
-        work / "mix.json",
-        "--plot",
-        work / "mix.csv",
+        tokens=work / "tokenize",
+        out=work / "mix",
+        metrics=work / "mix.json",
+        plot=work / "mix.csv",
     )
     stage(
         "train_proxy.py",
         params,
-        "--mix",
-        work / "mix",
-        "--tokens",
-        work / "tokenize",
-        "--out",
-        work / "train",
-        "--plot",
-        work / "train_loss.csv",
-        "--metrics",
-        work / "train.json",
+        mix=work / "mix",
+        tokens=work / "tokenize",
+        out=work / "train",
+        plot=work / "train_loss.csv",
+        metrics=work / "train.json",
     )
     proxy = ProxyParams.from_params(yaml.safe_load(params.read_text())["train_proxy"])
-    return run_evaluate(proxy, work / "train", work / "bench", OUT / "eval_suite", builds=())
+    return run_evaluate(proxy, work / "train", work / "bench", ROOT / "out" / "eval_suite", builds=())
 
 
 def main() -> None:
@@ -238,26 +288,34 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--corpus", choices=("default", "heldout"), default="default")
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / "work" / "sensitivity")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "proxy_sensitivity.json")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="default: bench/results/proxy_sensitivity[_heldout].json"
+    )
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--reuse", action="store_true", help="Reuse a variant's documents from --work.")
     args = parser.parse_args()
     base = with_overrides(yaml.safe_load((ROOT / "params.yaml").read_text()), args.overrides)
+    out = ROOT / "out"
+    if args.corpus == "heldout":
+        out, base = heldout_corpus(base)
+    suffix = "" if args.corpus == "default" else f"_{args.corpus}"
+    args.out = args.out or ROOT / "bench" / "results" / f"proxy_sensitivity{suffix}.json"
     names = args.variants.split(",")
     results: dict[str, Any] = {}
     seconds: dict[str, float] = {}
     for name in names:
         started = time.perf_counter()
-        work = args.work / name
+        work = args.work / args.corpus / name
         params = variant_params(name, base, work)
         marker = work / "docs.done"
         if args.reuse and marker.is_file():
             docs = Path(marker.read_text().strip())
         else:
-            docs = variant_docs(name, work, params)
+            docs = variant_docs(name, out, work, params)
             marker.write_text(str(docs))
-        evaluation = model_side(docs, work, params)
+        evaluation = model_side(docs, out, work, params)
         data = {k: json.loads((work / f"{k}.json").read_text()) for k in ("tokenize", "mix", "train")}
         results[name] = {
             "docs": data["tokenize"]["splits"]["train"]["docs"] + data["tokenize"]["splits"]["val"]["docs"],

@@ -19,10 +19,11 @@ def test_summarize_and_the_significance_rule() -> None:
     a = summarize({0: 3.00, 1: 3.02, 2: 2.98})
     assert a["mean"] == pytest.approx(3.0) and a["std"] == pytest.approx(0.02)
     assert a["per_seed"] == {"0": 3.00, "1": 3.02, "2": 2.98}
-    far = difference(a, summarize({0: 3.10, 1: 3.12, 2: 3.08}))  # 5 bands apart
-    assert far.delta == pytest.approx(0.10) and far.bands == pytest.approx(5.0) and far.significant
-    near = difference(a, summarize({0: 3.03, 1: 3.05, 2: 3.01}))  # 1.5 bands: a seed's luck
-    assert not near.significant and near.p_value < 0.2
+    far = difference(a, summarize({0: 3.10, 1: 3.12, 2: 3.08}))
+    assert far.band == pytest.approx(0.02 * math.sqrt(2 / 3))  # standard error of the difference
+    assert far.delta == pytest.approx(0.10) and far.bands == pytest.approx(6.12, abs=0.01) and far.significant
+    near = difference(a, summarize({0: 3.03, 1: 3.05, 2: 3.01}))  # 1.8 bands: a seed's luck
+    assert not near.significant and 0.05 < near.p_value < 0.2
     # over 3 bands, but one side far noisier than the other: Welch's test does not call it
     noisy = difference(summarize({0: 3.0, 1: 3.0001, 2: 2.9999}), summarize({0: 4.2, 1: 5.2, 2: 6.2}))
     assert noisy.bands > 3 and noisy.p_value > 0.05 and not noisy.significant

@@ -4,18 +4,19 @@ A model metric is trained and measured once per seed (``train_proxy.seeds``); a 
 initial weights and which windows of the mixed stream the proxy reads, in what order. Every model
 metric is stored as ``{"mean", "std", "per_seed"}`` (sample standard deviation, ``ddof=1``).
 
-**The band** of a comparison is the seed-to-seed standard deviation, pooled over the two sides:
-``sqrt((std_a² + std_b²) / 2)``. **A difference is significant** when both hold:
+**The band** of a comparison is the standard error of the difference of the two means,
+``sqrt(std_a² / n_a + std_b² / n_b)``: how far the difference would typically move if both sides were
+trained again with other seeds. More seeds narrow it. **A difference is significant** when both hold:
 
-1. ``|mean_b - mean_a| >= 3 bands``, and
+1. ``|mean_b - mean_a| >= 3 bands`` (a t-statistic of at least 3), and
 2. Welch's two-sample t-test (unequal variances) gives ``p < 0.05``.
 
-Why both: with three seeds a standard deviation is itself uncertain (its 95% interval spans roughly
-half to six times the estimate), so a t-test alone, which trusts the estimate, calls too much real
-when two seeds happened to land close together. Three bands is a margin a seed's luck does not cross:
-the difference of two 3-seed means has a standard error of about 0.82 band, so 3 bands is about 3.7
-standard errors. Welch's test then guards the case the band hides, one side far noisier than the
-other. The same seeds are used on both sides, but the streams differ, so the runs are not paired.
+Why both: three bands is the margin a seed's luck does not cross (a normal variable exceeds it once in
+370 draws), the conventional "clearly more than noise". But with three seeds a side the standard
+deviations are themselves uncertain, and when one side is far noisier than the other Welch's degrees
+of freedom fall towards 2, where a t of 3 is still p ≈ 0.1: the test's p-value, which accounts for
+that, then refuses what the band alone would accept. The same seeds are used on both sides, but the
+streams differ, so the runs are not paired.
 """
 
 from __future__ import annotations
@@ -75,6 +76,6 @@ def welch_p(a: list[float], b: list[float]) -> float:
 
 def difference(a: dict[str, Any], b: dict[str, Any]) -> Difference:
     """B minus A for two ``summarize`` results."""
-    band = math.sqrt((a["std"] ** 2 + b["std"] ** 2) / 2)
+    band = math.sqrt(a["std"] ** 2 / len(a["per_seed"]) + b["std"] ** 2 / len(b["per_seed"]))
     p = welch_p(list(a["per_seed"].values()), list(b["per_seed"].values()))
     return Difference(a, b, b["mean"] - a["mean"], band, p)

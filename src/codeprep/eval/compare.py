@@ -180,7 +180,7 @@ def render(comparison: Comparison, markdown: bool = False) -> str:
             ]
         )
     note = (
-        f"mean ± std over seeds; band = seed std pooled over both sides; a difference is real when "
+        f"mean ± std over seeds; band = standard error of the difference of the means; real when "
         f"|Δ| ≥ {BANDS:g} bands and Welch's t-test gives p < 0.05. Suite {comparison.suite_hash[:19]}…"
     )
     if markdown:

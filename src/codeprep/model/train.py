@@ -20,7 +20,8 @@ bit-identical. Float kernels differ between machines, which is why the metrics n
 library versions (:mod:`codeprep.model.environment`).
 
 Outputs: ``out/train_proxy/seed-<s>/model`` (safetensors + tokenizer) per seed; ``metrics/train.json``
-with ``final_loss`` and the per-token validation loss per language (secondary figures; the primary
+with ``final_loss`` (the mean training loss over the last tenth of the steps) and the per-token
+validation loss per language (secondary figures; the primary
 ones are bits per byte on the evaluation suite, :mod:`codeprep.model.evaluate`), each as mean, std and
 per-seed values; ``plots/train_loss.csv``, the loss curve (mean, min and max over seeds).
 """
@@ -236,7 +237,8 @@ def train(
     started = time.perf_counter()
     for seed in params.seeds:
         model, curves[seed] = train_seed(params, seed, stream, tokenizer, device)
-        final[seed] = curves[seed][-1]
+        tail = curves[seed][-max(1, params.steps // 10) :]  # one batch's loss is too noisy to report
+        final[seed] = sum(tail) / len(tail)
         for lang, loss in validation_loss(model, tokenize_dir / "val", params).items():
             val[lang][seed] = loss
         target = seed_dir(out_dir, seed) / "model"
