@@ -48,6 +48,7 @@ import yaml
 from machine import machine_facts
 
 from codeprep.eval.bands import difference
+from codeprep.metrics import write_json
 from codeprep.model.evaluate import run_evaluate
 from codeprep.model.train import ProxyParams
 
@@ -280,7 +281,9 @@ def model_side(docs: Path, out: Path, work: Path, params: Path) -> dict[str, Any
         metrics=work / "train.json",
     )
     proxy = ProxyParams.from_params(yaml.safe_load(params.read_text())["train_proxy"])
-    return run_evaluate(proxy, work / "train", work / "bench", ROOT / "out" / "eval_suite", builds=())
+    evaluation = run_evaluate(proxy, work / "train", work / "bench", ROOT / "out" / "eval_suite", builds=())
+    write_json(work / "eval.json", evaluation)  # so `codeprep compare <work> <work>` reads the variant
+    return evaluation
 
 
 def main() -> None:

@@ -106,12 +106,23 @@ def test_compare_defaults_to_head_against_the_workspace(repo: Path) -> None:
     assert js.endswith("better")
 
 
+def test_compare_reads_a_folder_of_metrics(repo: Path) -> None:
+    other = repo / "elsewhere"
+    other.mkdir()
+    (other / "eval.json").write_text(json.dumps(_eval_metrics([3.20, 3.22, 3.18])))
+    result = CliRunner().invoke(cli, ["compare", "HEAD", "elsewhere"])
+    assert result.exit_code == 0, result.output
+    assert next(line for line in result.output.splitlines() if "js_ts" in line).endswith("worse")
+
+
 def test_compare_refuses_what_does_not_compare(repo: Path) -> None:
     runner = CliRunner()
     old = runner.invoke(cli, ["compare", "HEAD~1", "HEAD"])
     assert old.exit_code != 0 and "HEAD~1 has no metrics/eval.json" in old.output
     missing = runner.invoke(cli, ["compare", "HEAD", "no-such-exp"])
-    assert missing.exit_code != 0 and "neither a git revision nor a `dvc exp` name" in missing.output
+    assert (
+        missing.exit_code != 0 and "neither a git revision, a `dvc exp` name nor a folder" in missing.output
+    )
     _write(repo, "eval", _eval_metrics([3.0, 3.0, 3.0], suite="sha256:" + "b" * 64))
     other_suite = runner.invoke(cli, ["compare"])
     assert other_suite.exit_code != 0 and "different evaluation suites" in other_suite.output

@@ -77,8 +77,9 @@ def show(stage: str, n: int, seed: int, out_root: Path, metrics_dir: Path) -> No
 @click.option("--all", "everything", is_flag=True, help="Also per-language and secondary figures.")
 @click.option("--md", "markdown", is_flag=True, help="A Markdown table (for a pull-request comment).")
 def compare(a: str, b: str, everything: bool, markdown: bool) -> None:
-    """Model metrics of A and B (git revisions, `dvc exp` names or `workspace`; default HEAD vs
-    workspace) with their noise bands, and which differences are more than noise."""
+    """Model metrics of A and B (git revisions, `dvc exp` names, `workspace` or folders of metrics
+    files; default HEAD vs workspace) with their noise bands, and which differences are more than
+    noise."""
     from codeprep.eval.compare import CompareError, compare, render
 
     try:

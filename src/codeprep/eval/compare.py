@@ -2,8 +2,9 @@
 whether the difference is real (:mod:`codeprep.eval.bands` says which test and why).
 
 A and B are git revisions (``HEAD``, ``main``, a commit), ``dvc exp`` names (``exp-1a2b3``, or the
-``-n`` name), or ``workspace`` (the files on disk); the default is ``HEAD`` against ``workspace``,
-what ``dvc exp run`` just produced. The figures come from ``metrics/eval.json`` (required) and the
+``-n`` name), ``workspace`` (the files on disk), or a folder holding ``eval.json`` (and optionally
+``train.json``, ``bench.json``: another checkout's ``metrics/``, a sensitivity benchmark variant's
+work folder); the default is ``HEAD`` against ``workspace``, what ``dvc exp run`` just produced. The figures come from ``metrics/eval.json`` (required) and the
 band-carrying figures of ``metrics/train.json`` and ``metrics/bench.json``.
 
 Refused, with a non-zero exit: a side without ``metrics/eval.json`` or without bands (made before
@@ -40,10 +41,13 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
 
 
-def resolve(rev: str, root: Path = Path(".")) -> str | None:
-    """A commit sha for a git revision or a ``dvc exp`` name; None for ``workspace``."""
+def resolve(rev: str, root: Path = Path(".")) -> str | Path | None:
+    """A commit sha for a git revision or a ``dvc exp`` name; None for ``workspace``; the folder
+    itself for a folder of metrics files (another run's ``metrics/``, a benchmark's work folder)."""
     if rev == WORKSPACE:
         return None
+    if (root / rev).is_dir():
+        return root / rev
     found = _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
     if found.returncode == 0:
         return found.stdout.strip()
@@ -53,16 +57,16 @@ def resolve(rev: str, root: Path = Path(".")) -> str | None:
         return matches[0]
     if len(matches) > 1:
         raise CompareError(f"{rev!r} names {len(matches)} experiments; give a commit sha instead")
-    raise CompareError(f"{rev!r} is neither a git revision nor a `dvc exp` name here")
+    raise CompareError(f"{rev!r} is neither a git revision, a `dvc exp` name nor a folder here")
 
 
-def read_metrics(sha: str | None, name: str, root: Path = Path(".")) -> dict[str, Any] | None:
-    """``metrics/<name>.json`` at a commit (or on disk for None); None when the file is absent."""
-    path = f"metrics/{name}.json"
-    if sha is None:
-        file = root / path
+def read_metrics(side: str | Path | None, name: str, root: Path = Path(".")) -> dict[str, Any] | None:
+    """``<name>.json`` of a side: in a folder, in ``metrics/`` on disk (None) or at a commit (a sha);
+    None when the file is absent."""
+    if isinstance(side, Path) or side is None:
+        file = side / f"{name}.json" if isinstance(side, Path) else root / "metrics" / f"{name}.json"
         return json.loads(file.read_text(encoding="utf-8")) if file.is_file() else None
-    shown = _git(root, "show", f"{sha}:{path}")
+    shown = _git(root, "show", f"{side}:metrics/{name}.json")
     return json.loads(shown.stdout) if shown.returncode == 0 else None
 
 
@@ -103,8 +107,8 @@ class Comparison:
 
 
 def _side(rev: str, root: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    sha = resolve(rev, root)
-    metrics = {name: read_metrics(sha, name, root) for name in SOURCES}
+    side = resolve(rev, root)
+    metrics = {name: read_metrics(side, name, root) for name in SOURCES}
     evaluation = metrics["eval"]
     if evaluation is None or not bands(evaluation):
         raise CompareError(

@@ -57,7 +57,13 @@ class BenchParams:
 
 
 def quantize(f32: Path, out: Path, ftype: int) -> Path:
+    import logging
+
     import llama_cpp
+
+    # llama.cpp logs every tensor it converts, and a metadata preview cut mid-character that
+    # llama-cpp-python's log callback then fails to decode: keep its errors only.
+    logging.getLogger("llama-cpp-python").setLevel(logging.ERROR)
 
     qparams = llama_cpp.llama_model_quantize_default_params()
     qparams.ftype = ftype

@@ -46,7 +46,7 @@ SPLITS = ("train", "val")
 
 @dataclass(frozen=True)
 class TokenizeParams:
-    vocab_size: int = 8192
+    vocab_size: int = 4096
     min_frequency: int = 2
     lang_tags: bool = True
     pretrained_path: str | None = None
