@@ -46,13 +46,16 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## bench: run the benchmarks on the default sample (figures go to bench/results/); needs `make repro` first
+## bench: run the benchmarks (figures go to bench/results/); needs `make repro` first; the proxy
+## sensitivity runs take about 40 minutes per corpus on 2 cores
 bench: data
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/syntax.py
 	$(BIN)/python bench/dedup.py
 	$(BIN)/python bench/secret_detection.py
 	$(BIN)/python bench/ray_scaling.py
+	$(BIN)/python bench/proxy_sensitivity.py
+	$(BIN)/python bench/proxy_sensitivity.py --corpus heldout
 
 clean:
 	rm -rf out .pytest_cache .ruff_cache bench/work

@@ -90,6 +90,72 @@ def corrupt(src: Path, dst: Path, share: float = CORRUPT_SHARE, rate: float = CO
     return count
 
 
+#: The data stages in pipeline order: which script, and its paths given the documents it reads
+#: (``docs``), the folder the chain writes into (``dst``) and the corpus's own outputs (``out``).
+DATA_STAGES: dict[str, tuple[str, Any]] = {
+    "ingest": ("ingest.py", lambda docs, dst, out: {"out": dst / "ingest", "plot": dst / "ingest.csv"}),
+    "langid": (
+        "langid.py",
+        lambda docs, dst, out: {
+            "docs": docs,
+            "model": dst / "langid" / "model.joblib",
+            "plot": dst / "langid.csv",
+        },
+    ),
+    "signals": (
+        "signals.py",
+        lambda docs, dst, out: {
+            "docs": docs,
+            "model": dst / "langid" / "model.joblib",
+            "out": dst / "signals",
+        },
+    ),
+    "filter": (
+        "filter.py",
+        lambda docs, dst, out: {"docs": docs, "langid_metrics": dst / "langid.json", "out": dst / "filter"},
+    ),
+    "clean": (
+        "clean.py",
+        lambda docs, dst, out: {"docs": docs, "out": dst / "clean", "manifest": dst / "licences.csv"},
+    ),
+    "minhash": ("minhash.py", lambda docs, dst, out: {"docs": docs, "out": dst / "minhash" / "signatures"}),
+    "dedup": (
+        "dedup.py",
+        lambda docs, dst, out: {
+            "docs": docs,
+            "out": dst / "dedup",
+            "plots": dst,
+            "signatures": (dst if (dst / "minhash").is_dir() else out) / "minhash" / "signatures",
+        },
+    ),
+    "decontam": (
+        "decontam.py",
+        lambda docs, dst, out: {"docs": docs, "suite": ROOT / "out" / "eval_suite", "out": dst / "decontam"},
+    ),
+}
+#: The folder holding each stage's documents (langid and minhash write none: the next stage reads
+#: the same documents).
+DOCS_OUT = {
+    "ingest": "ingest",
+    "signals": "signals",
+    "filter": "filter",
+    "clean": "clean",
+    "dedup": "dedup",
+    "decontam": "decontam",
+}
+
+
+def data_stages(params: Path, names: list[str], docs: Path | None, dst: Path, out: Path) -> Path:
+    """Run the named data stages in order, writing into ``dst``; the first reads ``docs``. Returns
+    the last stage's documents (what decontam hands to tokenize)."""
+    for name in names:
+        script, paths = DATA_STAGES[name]
+        stage(script, params, metrics=dst / f"{name}.json", **paths(docs, dst, out))
+        docs = dst / DOCS_OUT[name] / "docs" if name in DOCS_OUT else docs
+    assert docs is not None
+    return docs
+
+
 def variant_docs(name: str, out: Path, work: Path, params: Path) -> Path:
     """The variant's training documents (what decontam hands to tokenize), built with the stages from
     the corpus's stage outputs under ``out``."""
@@ -98,56 +164,16 @@ def variant_docs(name: str, out: Path, work: Path, params: Path) -> Path:
     if name == "corrupt":
         corrupt(out / "decontam" / "docs", work / "docs")
         return work / "docs"
-    if name == "no_dedup":
-        deduped = out / "clean" / "docs"
-    elif name == "no_filter":
-        stage(
-            "clean.py",
-            params,
-            docs=out / "signals" / "docs",
-            out=work / "clean",
-            metrics=work / "clean.json",
-            manifest=work / "licences.csv",
-        )
-        stage(
-            "minhash.py",
-            params,
-            docs=work / "clean" / "docs",
-            out=work / "minhash",
-            metrics=work / "minhash.json",
-        )
-        stage(
-            "dedup.py",
-            params,
-            docs=work / "clean" / "docs",
-            signatures=work / "minhash",
-            out=work / "dedup",
-            metrics=work / "dedup.json",
-            plots=work / "plots",
-        )
-        deduped = work / "dedup" / "docs"
-    elif name.startswith("dedup_"):
-        stage(
-            "dedup.py",
-            params,
-            docs=out / "clean" / "docs",
-            signatures=out / "minhash" / "signatures",
-            out=work / "dedup",
-            metrics=work / "dedup.json",
-            plots=work / "plots",
-        )
-        deduped = work / "dedup" / "docs"
-    else:
+    chains = {
+        "no_dedup": (["decontam"], out / "clean" / "docs"),
+        "no_filter": (["clean", "minhash", "dedup", "decontam"], out / "signals" / "docs"),
+    }
+    if name.startswith("dedup_"):
+        chains[name] = (["dedup", "decontam"], out / "clean" / "docs")
+    if name not in chains:
         raise ValueError(f"unknown variant {name!r}; variants: {VARIANTS}")
-    stage(
-        "decontam.py",
-        params,
-        docs=deduped,
-        suite=ROOT / "out" / "eval_suite",
-        out=work / "decontam",
-        metrics=work / "decontam.json",
-    )
-    return work / "decontam" / "docs"
+    names, docs = chains[name]
+    return data_stages(params, names, docs, work, out)
 
 
 def with_overrides(base: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
@@ -185,71 +211,13 @@ def heldout_corpus(params: dict[str, Any]) -> tuple[Path, dict[str, Any]]:
     params = json.loads(json.dumps(params))
     params["ingest"]["inputs"] = [{"path": str(HELDOUT / "npm"), "format": "npm"}]
     params["mix"]["instruct_share"] = 0.0
-    out, m = HELDOUT / "out", HELDOUT / "metrics"
+    out = HELDOUT / "out"
     (out / "instruct").mkdir(parents=True, exist_ok=True)
     (out / "instruct" / "instructions.jsonl").touch()
-    if (out / "decontam" / "docs").is_dir():
-        return out, params
-    file = HELDOUT / "params.yaml"
-    file.write_text(yaml.safe_dump(params, sort_keys=False))
-    model = out / "langid" / "model.joblib"
-    stage("ingest.py", file, out=out / "ingest", metrics=m / "ingest.json", plot=m / "ingest.csv")
-    stage(
-        "langid.py",
-        file,
-        docs=out / "ingest" / "docs",
-        model=model,
-        metrics=m / "langid.json",
-        plot=m / "langid.csv",
-    )
-    stage(
-        "signals.py",
-        file,
-        docs=out / "ingest" / "docs",
-        model=model,
-        out=out / "signals",
-        metrics=m / "signals.json",
-    )
-    stage(
-        "filter.py",
-        file,
-        docs=out / "signals" / "docs",
-        langid_metrics=m / "langid.json",
-        out=out / "filter",
-        metrics=m / "filter.json",
-    )
-    stage(
-        "clean.py",
-        file,
-        docs=out / "filter" / "docs",
-        out=out / "clean",
-        metrics=m / "clean.json",
-        manifest=m / "licences.csv",
-    )
-    stage(
-        "minhash.py",
-        file,
-        docs=out / "clean" / "docs",
-        out=out / "minhash" / "signatures",
-        metrics=m / "minhash.json",
-    )
-    stage(
-        "dedup.py",
-        file,
-        docs=out / "clean" / "docs",
-        signatures=out / "minhash" / "signatures",
-        out=out / "dedup",
-        metrics=m / "dedup.json",
-        plots=m,
-    )
-    stage(
-        "decontam.py",
-        file,
-        docs=out / "dedup" / "docs",
-        suite=ROOT / "out" / "eval_suite",
-        out=out / "decontam",
-        metrics=m / "decontam.json",
-    )
+    if not (out / "decontam" / "docs").is_dir():
+        file = HELDOUT / "params.yaml"
+        file.write_text(yaml.safe_dump(params, sort_keys=False))
+        data_stages(file, list(DATA_STAGES), None, out, out)
     return out, params
 
 

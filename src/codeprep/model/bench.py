@@ -132,16 +132,22 @@ def greedy_torch(model: Any, prompt: list[int], n: int) -> tuple[int, float]:
 
 def prompts(tokenize_dir: Path, params: BenchParams) -> dict[str, list[int]]:
     """One fixed prompt per language group: the first ``prompt_tokens`` of the first validation
-    document of the group's language that is long enough."""
+    document of the group's language that is long enough, else the whole of its longest one (a
+    small corpus may have no long document in some language)."""
     tokens, index = read_split(tokenize_dir / "val")
+    rows = index.to_pylist()
     chosen: dict[str, list[int]] = {}
     for group, lang in GROUP_LANG.items():
-        for row in index.to_pylist():
-            if row["lang"] == lang and row["length"] >= params.prompt_tokens:
-                chosen[group] = tokens[row["start"] : row["start"] + params.prompt_tokens].tolist()
-                break
+        candidates = [r for r in rows if r["lang"] == lang and r["length"] >= 2]
+        if not candidates:
+            continue
+        row = next((r for r in candidates if r["length"] >= params.prompt_tokens), None)
+        row = row or max(candidates, key=lambda r: r["length"])
+        chosen[group] = tokens[
+            row["start"] : row["start"] + min(row["length"], params.prompt_tokens)
+        ].tolist()
     if not chosen:
-        raise ValueError("bench: no validation document is long enough for a prompt")
+        raise ValueError("bench: the validation split has no document to take a prompt from")
     return chosen
 
 
