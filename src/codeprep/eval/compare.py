@@ -29,8 +29,15 @@ WORKSPACE = "workspace"
 SOURCES = ("eval", "train", "bench")
 #: Figures where larger is better (bits per byte and losses: smaller is better).
 HIGHER_IS_BETTER = ("bench:gen_syntax_validity.",)
-#: Shown without ``--all``: the tokenizer-independent headline figures and the training loss.
-PRIMARY = ("eval:bpb.", "eval:completion_bpb.", "train:final_loss")
+#: Shown without ``--all``: bits per byte of the PyTorch model and of its INT4 build (f32 and INT8
+#: repeat PyTorch to a few 1e-4), and the training loss.
+PRIMARY = (
+    "eval:bpb.torch.",
+    "eval:bpb.q4_k_m.",
+    "eval:completion_bpb.torch",
+    "eval:completion_bpb.q4_k_m",
+    "train:final_loss",
+)
 
 
 class CompareError(RuntimeError):
@@ -159,7 +166,7 @@ BUILD_ORDER = ("torch", "q4_k_m", "q8_0", "f32")
 def _order(source: str, metric: str) -> tuple[Any, ...]:
     parts = metric.split(".")
     build = next((BUILD_ORDER.index(p) for p in parts if p in BUILD_ORDER), len(BUILD_ORDER))
-    return (parts[0] != "bpb", parts[0], build, parts[-1] == "all", metric)
+    return (parts[0] != "bpb", parts[0], build, parts[-1] != "all", metric)
 
 
 def _num(value: float, digits: int = 4) -> str:
