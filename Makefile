@@ -4,12 +4,20 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_DIR := src/codeprep/signals/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: repro test install data lint format bench clean
 
 ## install: create .venv and install the pinned dependencies (requirements.lock) and codeprep itself
-install: $(STAMP)
+install: $(STAMP) $(NODE_STAMP)
+
+## the syntax validators' reference parsers (TypeScript 5, acorn, postcss, parse5, @mdx-js/mdx), pinned
+## by their package-lock.json; --ignore-scripts: no install script of any package runs
+$(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	cd $(NODE_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -186,7 +186,7 @@ def signals_record(path: str, lang: str, content: str, **flags: Any) -> dict[str
     }
     from codeprep.signals.stage import signals_for
 
-    record.update(signals_for(record, "tree-sitter"))
+    record.update(signals_for(record))
     record.update(lang_pred=lang, lang_prob=0.99, lang_mismatch=flags.pop("lang_mismatch", False))
     return record
 

@@ -70,9 +70,18 @@ def test_each_rule_decides_with_its_threshold() -> None:
         "minified": signals_record("f.js", "javascript", GOOD_JS, is_minified=True),
         "lang_mismatch": signals_record("g.js", "javascript", GOOD_JS, lang_mismatch=True),
         "max_line_length": signals_record(
-            "h.js", "javascript", "const s = '" + "x" * 1200 + "';\n" + GOOD_JS * 20
+            "h.js",
+            "javascript",
+            "const s = '"
+            + "x" * 1200
+            + "';\n"
+            + GOOD_JS
+            + "".join(f"export const v{i} = add({i}, 1);\n" for i in range(60)),
         ),
         "low_alnum": signals_record("i.js", "javascript", "/* " + "-=+*" * 40 + " */\nlet a = 1;\n"),
+        # the budget stopped the check (signals.max_seconds_per_doc): no verdict, dropped for that
+        "over_budget": signals_record("j.js", "javascript", GOOD_JS)
+        | {"syntax_ok": False, "syntax_error": "timeout", "syntax_line": None, "syntax_col": None},
     }
     for expected, record in cases.items():
         failed = decide(evaluate(record, rules))
@@ -179,6 +188,6 @@ def test_filter_stage_conserves_and_reports(tmp_path: Path) -> None:
     assert metrics["data_quality"] == 1.0  # provenance and syntax rules are not quality rules
     assert metrics["by_lang"]["javascript"]["syntax_validity_in"] == pytest.approx(2 / 3)
     removed = {r["path"]: r for r in iter_records(tmp_path / "out" / "removed")}
-    assert removed["bad.js"]["reason"] == "syntax_error" and "tree-sitter" in removed["bad.js"]["detail"]
+    assert removed["bad.js"]["reason"] == "syntax_error" and "(acorn)" in removed["bad.js"]["detail"]
     assert {r["path"] for r in iter_records(tmp_path / "out" / "docs")} == {"ok.js", "ok.css", "README.md"}
     assert pa.types.is_boolean(SIGNALS_SCHEMA.field("syntax_ok").type)

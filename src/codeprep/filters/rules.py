@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from codeprep.signals.budget import BUDGET_ERRORS
+
 #: Rules about how a file was made rather than its content; ``data_quality`` excludes them.
 PROVENANCE = ("generated", "minified", "lang_mismatch")
 QUALITY = (
@@ -23,7 +25,10 @@ QUALITY = (
     "html_low_visible_chars",
     "html_low_visible_fraction",
 )
-ORDER = (*PROVENANCE, "syntax_error", *QUALITY)
+#: A document whose syntax check ran out of time or memory (signals' budget): its verdict is unknown
+#: and it is the kind of file that stalls every tool after this one.
+OVER_BUDGET = "over_budget"
+ORDER = (*PROVENANCE, OVER_BUDGET, "syntax_error", *QUALITY)
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,7 @@ _CHECKS: dict[str, Callable[[dict[str, Any], LangRules], RuleResult | None]] = {
     "generated": lambda r, x: _flag("generated", "drop_generated", r["is_generated"], x),
     "minified": lambda r, x: _flag("minified", "drop_minified", r["is_minified"], x),
     "lang_mismatch": lambda r, x: _flag("lang_mismatch", "drop_lang_mismatch", r["lang_mismatch"], x),
+    OVER_BUDGET: lambda r, x: _flag(OVER_BUDGET, "drop_over_budget", r["syntax_error"] in BUDGET_ERRORS, x),
     "too_short": lambda r, x: _bound("too_short", "min_chars", len(r["content"]), x, upper=False),
     "too_long": lambda r, x: _bound("too_long", "max_chars", len(r["content"]), x, upper=True),
     "max_line_length": lambda r, x: _bound(
@@ -111,7 +117,11 @@ _CHECKS: dict[str, Callable[[dict[str, Any], LangRules], RuleResult | None]] = {
 
 
 def _syntax(record: dict[str, Any], rules: LangRules) -> RuleResult | None:
-    if not rules.require_valid_syntax or record["syntax_ok"] is None:
+    if (
+        not rules.require_valid_syntax
+        or record["syntax_ok"] is None
+        or record["syntax_error"] in BUDGET_ERRORS
+    ):
         return None
     where = f" at {record['syntax_line']}:{record['syntax_col']}" if record["syntax_line"] else ""
     value = "ok" if record["syntax_ok"] else f"{record['syntax_error']}{where} ({record['syntax_parser']})"

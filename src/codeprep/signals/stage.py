@@ -1,13 +1,14 @@
 """The signals stage: every document gets its quality signals, syntax verdict and predicted language.
 
-It reads no threshold (only the choice of JavaScript parser), so a threshold sweep in ``filter``
-reuses its output from the DVC cache. It drops nothing: deciding is the filter stage's job.
+It reads no threshold (only the choice of JavaScript parser and the per-document budget), so a
+threshold sweep in ``filter`` reuses its output from the DVC cache. It drops nothing: deciding is the
+filter stage's job; a document over the budget gets the verdict ``timeout`` or ``too_complex``.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,10 @@ from codeprep.execute.local import map_shards, merge_by_lang
 from codeprep.execute.params import ExecuteParams
 from codeprep.metrics import ratio, write_json
 from codeprep.shards import DOC_SCHEMA, RemovedLog, ShardFile
+from codeprep.signals.budget import BUDGET_ERRORS, Budget, BudgetedChecker
 from codeprep.signals.langid import LangId, is_mismatch
 from codeprep.signals.quality import QUALITY_FIELDS, quality_signals
-from codeprep.signals.syntax import JS_BACKENDS, check
+from codeprep.signals.syntax import JS_BACKENDS, Verdict, check
 
 STAGE = "signals"
 BATCH_ROWS = 512
@@ -46,6 +48,7 @@ class SignalsConfig:
     js_backend: str
     langid_model: Path
     langid_min_prob: float
+    budget: Budget = field(default_factory=Budget)
 
     def __post_init__(self) -> None:
         if self.js_backend not in JS_BACKENDS:
@@ -61,29 +64,33 @@ class SignalsTask:
     def __call__(self, in_path: Path, out: ShardFile, removed: RemovedLog) -> dict[str, Any]:
         model = LangId.from_file(self.config.langid_model)
         stats: dict[str, Counter[str]] = {}
-        for batch in pq.ParquetFile(in_path).iter_batches(batch_size=BATCH_ROWS):
-            records = batch.to_pylist()
-            labels, probs = model.predict([r["content"] for r in records])
-            for record, label, prob in zip(records, labels, probs, strict=True):
-                record.update(signals_for(record, self.config.js_backend))
-                record["lang_pred"] = label
-                record["lang_prob"] = prob
-                record["lang_mismatch"] = is_mismatch(
-                    record["lang"], label, prob, self.config.langid_min_prob
-                )
-                out.write(record)
-                counts = stats.setdefault(record["lang"], Counter())
-                counts["docs"] += 1
-                counts["lang_mismatch"] += record["lang_mismatch"]
-                if record["syntax_ok"] is not None:
-                    counts["syntax_checked"] += 1
-                    counts["syntax_ok"] += record["syntax_ok"]
+        with BudgetedChecker(self.config.budget, self.config.js_backend) as checker:
+            for batch in pq.ParquetFile(in_path).iter_batches(batch_size=BATCH_ROWS):
+                records = batch.to_pylist()
+                labels, probs = model.predict([r["content"] for r in records])
+                for record, label, prob in zip(records, labels, probs, strict=True):
+                    verdict = checker.check(record["lang"], record["content"])
+                    record.update(signals_for(record, verdict))
+                    record["lang_pred"] = label
+                    record["lang_prob"] = prob
+                    record["lang_mismatch"] = is_mismatch(
+                        record["lang"], label, prob, self.config.langid_min_prob
+                    )
+                    out.write(record)
+                    counts = stats.setdefault(record["lang"], Counter())
+                    counts["docs"] += 1
+                    counts["lang_mismatch"] += record["lang_mismatch"]
+                    if record["syntax_ok"] is not None:
+                        counts["syntax_checked"] += 1
+                        counts["syntax_ok"] += record["syntax_ok"]
+                    counts["over_budget"] += record["syntax_error"] in BUDGET_ERRORS
         return {lang: dict(c) for lang, c in stats.items()}
 
 
-def signals_for(record: dict[str, Any], js_backend: str) -> dict[str, Any]:
-    """Syntax verdict and quality signals of one document (the part that needs no model)."""
-    verdict = check(record["lang"], record["content"], js_backend)
+def signals_for(record: dict[str, Any], verdict: Verdict | None = None) -> dict[str, Any]:
+    """Syntax verdict and quality signals of one document (the part that needs no model); without a
+    ``verdict`` the check runs here, unbudgeted (tests, ``codeprep explain``)."""
+    verdict = verdict or check(record["lang"], record["content"])
     signals = quality_signals(record["content"], record["lang"], verdict.comment_bytes, record["size_bytes"])
     signals.update(
         syntax_ok=verdict.ok,
@@ -112,6 +119,7 @@ def run_signals(
         "docs": total["docs"],
         "syntax_validity": ratio(total["syntax_ok"], total["syntax_checked"]),
         "lang_mismatch": total["lang_mismatch"],
+        "over_budget": total["over_budget"],
         "js_backend": config.js_backend,
         "by_lang": {
             lang: {
@@ -119,6 +127,7 @@ def run_signals(
                 "syntax_checked": c["syntax_checked"],
                 "syntax_validity": ratio(c["syntax_ok"], c["syntax_checked"]),
                 "lang_mismatch": c["lang_mismatch"],
+                "over_budget": c["over_budget"],
             }
             for lang, c in by_lang.items()
         },

@@ -1,11 +1,14 @@
-// Reference syntax verdicts for bench/syntax.py: the real parsers, run under node, benchmark only.
+// The reference parsers, run under node: the pipeline's syntax validator for the languages where no
+// Python parser agrees with the compilers (codeprep.signals.node_parsers starts one process per
+// worker), and the oracle that bench/syntax.py and the tests measure every validator against.
 //
 // Protocol: one JSON object per line on stdin
 //   {"id": ..., "text": "...", "kind": "js"|"jsx"|"ts"|"tsx"|"mdx"|"css"|"scss"|"json"|"html", "name"?: "x.d.ts"}
 // and one JSON object per line on stdout, in the same order:
-//   {"id": ..., "ok": true|false|null, "error": "...", "line": n|null, "col": n|null}
+//   {"id": ..., "ok": true|false|null, "error": "...", "line": n|null, "col": n|null, ...}
 // ok is null when the parser failed for a reason that is not a verdict on the text (stack overflow,
-// an internal error); the benchmark leaves those out of the reference-judged figures.
+// an internal error). css/scss add comment_bytes; html returns its parse errors and the caller's
+// policy (codeprep.signals.syntax.PARSE5_FATAL_CODES) decides which ones break a document.
 //
 // Nothing is executed: acorn and TypeScript only parse; @mdx-js/mdx `compile` parses and generates
 // JavaScript as a string, which is thrown away (never `evaluate`/`run`); postcss only parses;
@@ -90,7 +93,12 @@ async function parseMdx(text) {
   } catch (e) {
     // VFileMessage: a parse error with a place; anything else is not a verdict on the text.
     if (e && (e.name === "VFileMessage" || e.source || e.ruleId)) {
-      const place = e.place && e.place.start ? e.place.start : e.place || {};
+      let place = e.place && e.place.start ? e.place.start : e.place || {};
+      if (place.line == null) {
+        // mdast-util-mdx-jsx puts the tag's position only in the message: "... `<Foo>` (3:1-3:6)"
+        const m = /\((\d+):(\d+)(?:-\d+:\d+)?\)/.exec(e.reason || e.message || "");
+        if (m) place = { line: Number(m[1]), column: Number(m[2]) };
+      }
       return {
         ok: false,
         error: `${e.source || "mdx"}:${e.ruleId || ""} ${e.reason || e.message}`,
@@ -106,9 +114,16 @@ function parseCss(text, kind) {
   if (postcss === null) postcss = require("postcss");
   if (kind === "scss" && postcssScss === null) postcssScss = require("postcss-scss");
   try {
-    if (kind === "scss") postcssScss.parse(text);
-    else postcss.parse(text);
-    return { ok: true, error: "" };
+    const root = kind === "scss" ? postcssScss.parse(text) : postcss.parse(text);
+    let commentBytes = 0;
+    root.walkComments((c) => {
+      const s = c.source && c.source.start;
+      const e = c.source && c.source.end;
+      if (s && e && s.offset !== undefined && e.offset !== undefined) {
+        commentBytes += Buffer.byteLength(text.slice(s.offset, e.offset), "utf8");
+      }
+    });
+    return { ok: true, error: "", comment_bytes: commentBytes };
   } catch (e) {
     if (e && e.name === "CssSyntaxError") {
       return { ok: false, error: e.reason || e.message, line: e.line ?? null, col: e.column ?? null };
