@@ -59,6 +59,7 @@ format: install
 bench: data
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/syntax.py
+	$(BIN)/python bench/syntax.py --corpus heldout
 	$(BIN)/python bench/dedup.py
 	$(BIN)/python bench/secret_detection.py
 	$(BIN)/python bench/ray_scaling.py

@@ -221,6 +221,8 @@ def heldout_docs(work: Path) -> Path:
             str(base / "ingest"),
             "--metrics",
             str(base / "ingest.json"),
+            "--plot",
+            str(base / "ingest_by_lang.csv"),
         ],
         check=True,
         cwd=ROOT,

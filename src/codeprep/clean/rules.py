@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
 
-from codeprep.signals.syntax import _ts_language, _ts_parser
+from codeprep.signals import treesitter
 
 RULES = (
     "strip_bom",
@@ -75,7 +75,7 @@ def _parse(grammar: str, text: str) -> tuple[bytes, Any]:
     """UTF-8 bytes and tree of ``text``; the debug, TODO and whitespace rules of one document share
     a parse while the text has not changed (two entries: the text before and after a rule)."""
     src = text.encode("utf-8", "surrogatepass")
-    return src, _ts_parser(grammar).parse(src)
+    return src, treesitter.parser(grammar).parse(src)
 
 
 @cache
@@ -83,7 +83,7 @@ def _debug_query(grammar: str):
     from tree_sitter import Query
 
     return Query(
-        _ts_language(grammar),
+        treesitter.language(grammar),
         """
         (expression_statement (call_expression function: (member_expression
             object: (identifier) @object property: (property_identifier) @property))) @console
@@ -140,11 +140,9 @@ def todo_comments(text: str, lang: str) -> tuple[str, int]:
         return text, 0
     from tree_sitter import QueryCursor
 
-    from codeprep.signals.syntax import _comment_query
-
     src, tree = _parse(grammar, text)
     spans = []
-    for node in QueryCursor(_comment_query(grammar)).captures(tree.root_node).get("c", ()):
+    for node in QueryCursor(treesitter.comment_query(grammar)).captures(tree.root_node).get("c", ()):
         if _TODO.search(node.text.decode("utf-8", "replace")):
             start, end = _line_span(src, node.start_byte, node.end_byte)
             if (start, end) == (node.start_byte, node.end_byte):  # after code: take the spaces before it
@@ -178,7 +176,7 @@ def protected_ranges(text: str, lang: str) -> list[tuple[int, int]]:
 def _literal_query(grammar: str):
     from tree_sitter import Query
 
-    return Query(_ts_language(grammar), "[(template_string) (string)] @s")
+    return Query(treesitter.language(grammar), "[(template_string) (string)] @s")
 
 
 def _char_ranges(text: str, src: bytes, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

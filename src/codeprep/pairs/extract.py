@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from codeprep.signals.syntax import _ts_parser
+from codeprep.signals import treesitter
 
 GRAMMAR = {"javascript": "javascript", "jsx": "javascript", "typescript": "typescript", "tsx": "tsx"}
 CSN_LANGUAGE = {
@@ -195,7 +195,7 @@ def documented(text: str, lang: str) -> Iterator[tuple[Any, Any, str]]:
     grammar = GRAMMAR.get(lang)
     if grammar is None:
         return
-    root = _ts_parser(grammar).parse(text.encode("utf-8", "surrogatepass")).root_node
+    root = treesitter.parser(grammar).parse(text.encode("utf-8", "surrogatepass")).root_node
     stack = [root]
     while stack:
         node = stack.pop()

@@ -31,7 +31,7 @@ from typing import Any
 
 from codeprep.pairs.extract import GRAMMAR
 from codeprep.shards import iter_batches
-from codeprep.signals.syntax import _ts_parser
+from codeprep.signals import treesitter
 
 SNIPPET_TYPES = frozenset(
     {"function_declaration", "generator_function_declaration", "class_declaration", "lexical_declaration"}
@@ -165,7 +165,7 @@ class Corpus:
 def _declarations(text: str, lang: str) -> Iterator[tuple[str, str]]:
     """``(name, source)`` of the top-level (or exported) declarations that parse on their own."""
     src = text.encode("utf-8", "surrogatepass")
-    root = _ts_parser(GRAMMAR[lang]).parse(src).root_node
+    root = treesitter.parser(GRAMMAR[lang]).parse(src).root_node
     for node in root.named_children:
         if node.type == "export_statement":
             inner = node.child_by_field_name("declaration")

@@ -61,7 +61,8 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
 
 from codeprep.pairs.extract import GRAMMAR
-from codeprep.signals.syntax import _ts_parser, check
+from codeprep.signals import treesitter
+from codeprep.signals.syntax import check
 from codeprep.synth.js_scope import FUNCTIONS, Scopes, declarators, is_var_scope, parameters, walk
 from codeprep.synth.mutant import MAX_CHARS, Mutant, MutationRejected, check_args
 
@@ -137,7 +138,7 @@ def mutate_js(
         src = text.encode("utf-8")
     except UnicodeEncodeError as exc:  # lone surrogates: not text any parser accepts
         raise MutationRejected("unparseable_input", "not encodable as UTF-8") from exc
-    tree = _ts_parser(grammar).parse(src)
+    tree = treesitter.parser(grammar).parse(src)
     if tree.root_node.has_error:
         raise MutationRejected("unparseable_input", f"tree-sitter-{grammar} reports an error")
     applied: list[str] = []
@@ -151,7 +152,7 @@ def mutate_js(
                 applied.append(op)
         if accepted.edits:
             src = _apply(src, accepted.edits)
-            tree = _ts_parser(grammar).parse(src)
+            tree = treesitter.parser(grammar).parse(src)
             if tree.root_node.has_error:
                 raise MutationRejected("invalid_after_mutation", f"{op} broke the parse")
     if not applied:
