@@ -110,19 +110,28 @@ async function parseMdx(text) {
   }
 }
 
+const CSS_COMMENT = /\/\*[\s\S]*?\*\//g;
+
 function parseCss(text, kind) {
   if (postcss === null) postcss = require("postcss");
   if (kind === "scss" && postcssScss === null) postcssScss = require("postcss-scss");
   try {
     const root = kind === "scss" ? postcssScss.parse(text) : postcss.parse(text);
     let commentBytes = 0;
-    root.walkComments((c) => {
-      const s = c.source && c.source.start;
-      const e = c.source && c.source.end;
-      if (s && e && s.offset !== undefined && e.offset !== undefined) {
-        commentBytes += Buffer.byteLength(text.slice(s.offset, e.offset), "utf8");
-      }
-    });
+    if (kind === "css") {
+      // CSS has one comment form and the text parsed: a scan is exact but for "/*" inside a string,
+      // and it also counts comments inside values (postcss keeps those in raws, not as nodes). It
+      // costs a tenth of walking the tree.
+      for (const m of text.matchAll(CSS_COMMENT)) commentBytes += Buffer.byteLength(m[0], "utf8");
+    } else {
+      root.walkComments((c) => {
+        const s = c.source && c.source.start;
+        const e = c.source && c.source.end;
+        if (s && e && s.offset !== undefined && e.offset !== undefined) {
+          commentBytes += Buffer.byteLength(text.slice(s.offset, e.offset), "utf8");
+        }
+      });
+    }
     return { ok: true, error: "", comment_bytes: commentBytes };
   } catch (e) {
     if (e && e.name === "CssSyntaxError") {
