@@ -61,6 +61,7 @@ bench: data
 	$(BIN)/python bench/syntax.py
 	$(BIN)/python bench/syntax.py --corpus heldout
 	$(BIN)/python bench/dedup.py
+	$(BIN)/python bench/dedup_scale.py
 	$(BIN)/python bench/secret_detection.py
 	$(BIN)/python bench/ray_scaling.py
 	$(BIN)/python bench/proxy_sensitivity.py
