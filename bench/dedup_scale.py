@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 from machine import machine_facts
+from stage_run import stage_command
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work" / "dedup_scale"
@@ -93,11 +94,9 @@ class Sampler(threading.Thread):
             self.driver, self.total = max(self.driver, driver), max(self.total, total)
 
 
-def run_stage(script: str, params: Path, options: list[str]) -> dict[str, Any]:
+def run_stage(script: str, params: Path, **paths: Path) -> dict[str, Any]:
     start = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "stages" / script), "--params", str(params), *options], cwd=ROOT
-    )
+    proc = subprocess.Popen(stage_command(script, params, **paths), cwd=ROOT)
     sampler = Sampler(proc.pid)
     sampler.start()
     if proc.wait() != 0:
@@ -123,26 +122,15 @@ def measure(n: int, workers: int, seed: int) -> dict[str, Any]:
     params_file = work / "params.yaml"
     params_file.write_text(yaml.safe_dump(params, sort_keys=False))
     sig, out = work / "signatures", work / "dedup"
-    minhash = run_stage(
-        "minhash.py",
-        params_file,
-        ["--docs", str(docs), "--out", str(sig), "--metrics", str(work / "minhash.json")],
-    )
+    minhash = run_stage("minhash.py", params_file, docs=docs, out=sig, metrics=work / "minhash.json")
     dedup = run_stage(
         "dedup.py",
         params_file,
-        [
-            "--docs",
-            str(docs),
-            "--signatures",
-            str(sig),
-            "--out",
-            str(out),
-            "--metrics",
-            str(work / "dedup.json"),
-            "--plots",
-            str(work / "plots"),
-        ],
+        docs=docs,
+        signatures=sig,
+        out=out,
+        metrics=work / "dedup.json",
+        plots=work / "plots",
     )
     metrics = json.loads((work / "dedup.json").read_text())
     for part in (minhash, dedup):

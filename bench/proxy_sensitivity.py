@@ -36,8 +36,6 @@ import hashlib
 import json
 import random
 import string
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -46,6 +44,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 from machine import machine_facts
+from stage_run import stage
 
 from codeprep.eval.bands import difference
 from codeprep.metrics import write_json
@@ -58,13 +57,6 @@ VARIANTS = ("default", "no_dedup", "no_filter", "corrupt", "dedup_085")
 CORRUPT_SHARE = 0.25
 CORRUPT_RATE = 0.2
 PRINTABLE = string.ascii_letters + string.digits + string.punctuation
-
-
-def stage(script: str, params: Path, **paths: Path) -> None:
-    """One of the pipeline's stage scripts on other folders (``langid_metrics=`` → ``--langid-metrics``)."""
-    options = [str(x) for key, path in paths.items() for x in (f"--{key.replace('_', '-')}", path)]
-    command = [sys.executable, str(ROOT / "stages" / script), "--params", str(params), *options]
-    subprocess.run(command, check=True, cwd=ROOT)
 
 
 def _uniform(key: str) -> float:

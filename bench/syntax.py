@@ -91,6 +91,7 @@ from pathlib import Path
 from typing import Any
 
 from machine import machine_facts
+from stage_run import stage
 
 ROOT = Path(__file__).resolve().parent.parent
 MB = 1_000_000
@@ -211,21 +212,12 @@ def heldout_docs(work: Path) -> Path:
     params["ingest"]["inputs"] = [{"path": str(base / "npm"), "format": "npm"}]
     params_file = base / "params.yaml"
     params_file.write_text(yaml.safe_dump(params, sort_keys=False))
-    subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "stages" / "ingest.py"),
-            "--params",
-            str(params_file),
-            "--out",
-            str(base / "ingest"),
-            "--metrics",
-            str(base / "ingest.json"),
-            "--plot",
-            str(base / "ingest_by_lang.csv"),
-        ],
-        check=True,
-        cwd=ROOT,
+    stage(
+        "ingest.py",
+        params_file,
+        out=base / "ingest",
+        metrics=base / "ingest.json",
+        plot=base / "ingest_by_lang.csv",
     )
     return docs
 

@@ -119,9 +119,13 @@ class BudgetedChecker:
         return answer
 
     def _kill(self) -> None:
+        """Kill the child over its budget (and its node parsers, in its process group)."""
+        self.restarts += 1
+        self._terminate()
+
+    def _terminate(self) -> None:
         if self._child is None:
             return
-        self.restarts += 1
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self._child.pid, signal.SIGKILL)
         self._child.wait()
@@ -132,8 +136,7 @@ class BudgetedChecker:
             self._child.stdin.close()  # type: ignore[union-attr]  # the child exits at EOF
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._child.wait(timeout=5)
-            self._kill()
-            self.restarts -= 1  # closing is not a restart
+            self._terminate()
 
 
 def _frame(stream: BinaryIO, deadline: float) -> object | None:
