@@ -5,7 +5,8 @@ from pathlib import Path
 
 import click
 
-from codeprep.dedup.dedup_stage import DedupParams, run_dedup
+from codeprep.dedup.dedup_stage import run_dedup
+from codeprep.dedup.params import DedupParams
 from codeprep.execute.params import ExecuteParams
 from codeprep.params import load_params
 from codeprep.stage_options import input_path, output_path, params_option

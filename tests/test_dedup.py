@@ -4,6 +4,7 @@ input order, conservation, and the empty and one-document corpora."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from pathlib import Path
@@ -15,12 +16,14 @@ from conftest import signals_record
 from datasketch import MinHash
 from datasketch.lsh import _optimal_param
 
-from codeprep.dedup.dedup_stage import META_COLUMNS, DedupParams, run_dedup
+from codeprep.dedup.dedup_stage import run_dedup
 from codeprep.dedup.exact import content_hash
 from codeprep.dedup.keeper import Meta, keeper_key
 from codeprep.dedup.lsh import optimal_bands
 from codeprep.dedup.minhash import MinHasher, MinHashParams
 from codeprep.dedup.minhash_stage import read_signatures, run_minhash
+from codeprep.dedup.params import DedupParams
+from codeprep.dedup.partitioned import META_COLUMNS
 from codeprep.dedup.shingles import shingle_hash, shingle_hashes, shingles, tokens
 from codeprep.execute.params import ExecuteParams
 from codeprep.shards import RemovedLog, ShardWriter, iter_records
@@ -168,7 +171,7 @@ def write_docs(directory: Path, records: list[dict], max_bytes: int = 64 << 20) 
 
 
 def run(tmp: Path, records: list[dict], params: DedupParams | None = None, max_bytes: int = 64 << 20) -> dict:
-    params = params or DedupParams()
+    params = dataclasses.replace(params or DedupParams(), spill_dir=str(tmp / "spill"))
     docs = write_docs(tmp / "filter", records, max_bytes)
     run_minhash(
         MinHashParams(params.ngram, params.num_perm), docs, tmp / "sig", tmp / "minhash.json", ExecuteParams()

@@ -12,22 +12,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pytest
 import ray
 from conftest import web_package
 from test_decontam import SOLUTION, as_js_comment
 from test_dedup import OTHER, STORE, one_function_added, reformatted, renamed
+from test_dedup_partitioned import build, check_against_reference, dedup, expected, hard_corpus
 
 from codeprep.clean.rules import CleanParams
 from codeprep.clean.secrets import SecretsParams
 from codeprep.clean.stage import CleanConfig, run_clean
 from codeprep.decontam.stage import DecontamParams, run_decontam
-from codeprep.dedup.dedup_stage import DedupParams, DedupTask, run_dedup
-from codeprep.dedup.lsh import candidates
-from codeprep.dedup.minhash import MinHasher, MinHashParams
-from codeprep.dedup.minhash_stage import run_minhash
+from codeprep.dedup.dedup_stage import run_dedup
+from codeprep.dedup.minhash import MinHashParams
+from codeprep.dedup.minhash_stage import SIGNATURE_SCHEMA, MinHashTask, run_minhash
+from codeprep.dedup.params import DedupParams
 from codeprep.execute.local import map_shards
 from codeprep.execute.params import ExecuteParams
 from codeprep.execute.ray_backend import session
@@ -157,7 +157,9 @@ def run_pipeline(root: Path, inputs: dict[str, Path], execute: ExecuteParams) ->
             execute,
         ),
         "dedup": run_dedup(
-            DedupParams.from_params(PARAMS.get("dedup")),
+            DedupParams.from_params(
+                {**PARAMS["dedup"], "spill_dir": str(root.parent / f"{root.name}-spill")}
+            ),
             root / "clean" / "docs",
             root / "minhash",
             root / "dedup",
@@ -220,33 +222,6 @@ def test_every_output_file_is_byte_identical(runs: dict, backend: str) -> None:
     assert not [p for p in files if ".tmp" in p or p.endswith(".partial")]
 
 
-def _signatures(n: int, num_perm: int = 128) -> np.ndarray:
-    """Signatures of ``n`` random token sets, every third one a 90% copy of the one before, plus an
-    empty document (never a candidate)."""
-    rng = np.random.default_rng(0)
-    sets = []
-    for i in range(n):
-        if i % 3 == 1:
-            base = sets[-1]
-            sets.append(np.concatenate([base[: int(len(base) * 0.9)], rng.integers(0, 2**32, 20, np.uint32)]))
-        else:
-            sets.append(rng.integers(0, 2**32, 200, dtype=np.uint32))
-    sets.append(np.empty(0, np.uint32))
-    return MinHasher(num_perm, 1).signatures(sets)
-
-
-@pytest.mark.parametrize(("bands", "rows", "workers"), [(12, 10, 2), (12, 10, 5), (32, 4, 3), (1, 8, 2)])
-def test_band_grouping_on_ray_gives_the_local_pairs(
-    ray_instance: None, bands: int, rows: int, workers: int
-) -> None:
-    sigs = _signatures(300)
-    u, v = candidates(sigs, bands, rows)
-    ru, rv = candidates(sigs, bands, rows, ExecuteParams("ray", workers))
-    assert len(u) >= 20
-    assert u.dtype == ru.dtype and v.dtype == rv.dtype
-    assert np.array_equal(u, ru) and np.array_equal(v, rv)
-
-
 @pytest.mark.parametrize("backend", ["local-2", "ray-2"])
 def test_a_failing_shard_publishes_nothing(ray_instance: None, tmp_path: Path, backend: str) -> None:
     """A corrupt input shard: the task's own error reaches the caller and the previous output stays."""
@@ -257,11 +232,11 @@ def test_a_failing_shard_publishes_nothing(ray_instance: None, tmp_path: Path, b
     (tmp_path / "out" / "docs" / "previous").write_text("kept")
     with pytest.raises(pa.ArrowInvalid):
         map_shards(
-            DedupTask({}),
+            MinHashTask(MinHashParams()),
             tmp_path / "in",
             tmp_path / "out" / "docs",
             tmp_path / "out" / "removed",
-            SIGNALS_SCHEMA,
+            SIGNATURE_SCHEMA,
             "t",
             BACKENDS[backend],
         )
@@ -283,3 +258,14 @@ def test_execute_params_are_validated() -> None:
         ExecuteParams.from_params({"worker": 2})
     with pytest.raises(ValueError, match="ray_address"):
         ExecuteParams.from_params({"backend": "ray", "ray_address": ""})
+
+
+def test_partitioned_dedup_on_ray_writes_the_local_bytes(ray_instance: None, tmp_path: Path) -> None:
+    """The dedup's steps as Ray tasks over 5 partitions: the same files as one local process over
+    one partition, and the single-process algorithm's removals."""
+    records = hard_corpus(copies=2_000, chain=40)
+    docs, sig = build(tmp_path, records, DedupParams())
+    local = dedup(tmp_path, docs, sig, DedupParams(partitions=1), ExecuteParams("local", 1), "local")
+    on_ray = dedup(tmp_path, docs, sig, DedupParams(partitions=5), ExecuteParams("ray", 2), "ray")
+    assert local == on_ray
+    check_against_reference(tmp_path, "ray", expected(docs, sig, DedupParams()), len(records))

@@ -4,10 +4,9 @@ verification by signature Jaccard, clusters as connected components.
 No all-pairs anywhere: within a band, documents are grouped by the hash of their band (one sort), and
 each bucket yields at most ``2 * (size - 1)`` candidate pairs: every member with the bucket's first
 member (a star) and with its neighbour in the bucket (a chain), so a bucket of 10,000 copies of one
-icon costs 20,000 pairs, not 50 million. Every band is grouped independently of the others
-(:func:`band_candidates` takes one band), which is what lets the same algorithm run band by band, or
-partition by partition, on Ray (:func:`candidates` with ``execute.backend: ray``); the pairs of all
-bands are merged, verified once, and clustered in the driver.
+icon costs 20,000 pairs, not 50 million. Every band is grouped independently of the others, which is
+what lets the partitioned dedup (:mod:`codeprep.dedup.partitioned`) shuffle band records by their
+key and group each partition on its own.
 """
 
 from __future__ import annotations
@@ -16,26 +15,26 @@ from collections.abc import Iterator
 from functools import cache
 
 import numpy as np
-from scipy import integrate
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from codeprep.dedup.minhash import EMPTY, jaccard
-from codeprep.execute.params import ExecuteParams
-from codeprep.execute.ray_backend import map_tasks
 
 _K = np.uint64(0x100000001B3)
 _M = np.uint64(0xFF51AFD7ED558CCD)
 #: Pairs whose signatures are compared at once: 8,192 x 128 x 2 x 4 bytes = 8 MiB at most.
 VERIFY_BLOCK = 8_192
-LOCAL = ExecuteParams()
 
 
 def _false_positive(threshold: float, bands: int, rows: int) -> float:
+    from scipy import integrate  # here, not at the top: a dedup worker never needs it (0.3 s to import)
+
     return integrate.quad(lambda s: 1 - (1 - s**rows) ** bands, 0.0, threshold)[0]
 
 
 def _false_negative(threshold: float, bands: int, rows: int) -> float:
+    from scipy import integrate
+
     return integrate.quad(lambda s: (1 - s**rows) ** bands, threshold, 1.0)[0]
 
 
@@ -109,36 +108,18 @@ def band_candidates(
     return np.minimum(u, v), np.maximum(u, v)
 
 
-def candidates(
-    sigs: np.ndarray, bands: int, rows: int, execute: ExecuteParams = LOCAL
-) -> tuple[np.ndarray, np.ndarray]:
-    """The union of every band's candidate pairs, each pair once, sorted. With ``execute.backend``
-    ``ray``, contiguous partitions of the bands are grouped as Ray tasks (one per worker; the
-    signature matrix goes to the object store once); the union is sorted and deduplicated here
-    either way, so the pairs are the same arrays on every backend."""
+def candidates(sigs: np.ndarray, bands: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """The union of every band's candidate pairs, each pair once, sorted (the single-process
+    search of :mod:`codeprep.dedup.reference`; the stage's partitioned search groups the same
+    buckets the same way, in :func:`codeprep.dedup.partitioned.buckets`)."""
     live = live_rows(sigs)
-    if execute.backend == "ray":
-        size = max(1, -(-bands // execute.workers))
-        partitions = [(range(lo, min(lo + size, bands)), rows) for lo in range(0, bands, size)]
-        done = map_tasks(
-            partition_candidates, partitions, execute, desc="lsh bands", unit="partition", shared=(sigs, live)
-        )
-        parts = [pair for partition in done for pair in partition]
-    else:
-        parts = partition_candidates(sigs, live, range(bands), rows)
+    parts = [band_candidates(sigs, band, rows, live) for band in range(bands)]
     u = np.concatenate([p[0] for p in parts]) if parts else np.empty(0, np.int64)
     v = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, np.int64)
     if len(u) == 0:
         return u, v
     pairs = np.unique(u * np.int64(len(sigs)) + v)
     return pairs // len(sigs), pairs % len(sigs)
-
-
-def partition_candidates(
-    sigs: np.ndarray, live: np.ndarray, bands: range, rows: int
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    """:func:`band_candidates` of each band of a partition: one Ray task's share of the banding."""
-    return [band_candidates(sigs, band, rows, live) for band in bands]
 
 
 def estimated_jaccard(sigs: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
