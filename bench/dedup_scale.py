@@ -20,9 +20,11 @@ and dedup outputs. Results → ``bench/results/dedup_scale.json``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import hashlib
 import json
+import os
 import random
 import subprocess
 import sys
@@ -38,9 +40,13 @@ import yaml
 from machine import machine_facts
 from stage_run import stage_command
 
+from codeprep.dedup.params import DOCS_PER_PARTITION
+
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work" / "dedup_scale"
 SHARD_ROWS = 50_000
+#: The last commit with the driver-resident dedup (everything in one process): the baseline.
+BASELINE = "cae995b"
 EDIT_SHARE = 0.5
 
 
@@ -75,100 +81,150 @@ def make_corpus(n: int, base_dir: Path, dst: Path, seed: int) -> Path:
 
 
 class Sampler(threading.Thread):
-    """Peak RSS of a process (``driver``) and of it plus its descendants, sampled every 0.1 s."""
+    """Every 0.1 s: RSS of a process (``driver``), of each of its descendants (``worker``: the
+    largest single one), and of all of them together; every second, the bytes under ``spill``."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, spill: Path | None) -> None:
         super().__init__(daemon=True)
         self.proc = psutil.Process(pid)
-        self.driver = 0
-        self.total = 0
+        self.spill = spill
+        self.driver = self.worker = self.total = self.spill_bytes = 0
         self.stop = threading.Event()
 
     def run(self) -> None:
+        ticks = 0
         while not self.stop.wait(0.1):
             try:
                 driver = self.proc.memory_info().rss
-                total = driver + sum(c.memory_info().rss for c in self.proc.children(recursive=True))
+                children = [c.memory_info().rss for c in self.proc.children(recursive=True)]
             except psutil.Error:
                 continue
-            self.driver, self.total = max(self.driver, driver), max(self.total, total)
+            self.driver = max(self.driver, driver)
+            self.worker = max(self.worker, *children, 0)
+            self.total = max(self.total, driver + sum(children))
+            ticks += 1
+            if self.spill is not None and ticks % 10 == 0:
+                self.spill_bytes = max(self.spill_bytes, disk_bytes(self.spill))
 
 
-def run_stage(script: str, params: Path, **paths: Path) -> dict[str, Any]:
+def run_stage(
+    command: list[str], spill: Path | None = None, env: dict[str, str] | None = None
+) -> dict[str, Any]:
     start = time.perf_counter()
-    proc = subprocess.Popen(stage_command(script, params, **paths), cwd=ROOT)
-    sampler = Sampler(proc.pid)
+    proc = subprocess.Popen(command, cwd=ROOT, env=env)
+    sampler = Sampler(proc.pid, spill)
     sampler.start()
     if proc.wait() != 0:
-        raise SystemExit(f"{script} failed ({proc.returncode})")
+        raise SystemExit(f"{command} failed ({proc.returncode})")
     sampler.stop.set()
     sampler.join()
     return {
         "seconds": round(time.perf_counter() - start, 1),
         "driver_peak_mb": round(sampler.driver / 1e6),
+        "worker_peak_mb": round(sampler.worker / 1e6),
         "all_peak_mb": round(sampler.total / 1e6),
+        **({"spill_peak_bytes": sampler.spill_bytes} if spill is not None else {}),
     }
 
 
 def disk_bytes(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    total = 0
+    for p in path.rglob("*") if path.exists() else []:
+        with contextlib.suppress(OSError):  # a partition file renamed or removed while we walk
+            total += p.stat().st_size if p.is_file() else 0
+    return total
 
 
-def measure(n: int, workers: int, seed: int) -> dict[str, Any]:
+def baseline_tree(rev: str) -> Path:
+    """A git worktree of ``rev`` under bench/work (the implementation to compare against)."""
+    tree = WORK / f"baseline-{rev}"
+    if not (tree / "stages" / "dedup.py").is_file():
+        subprocess.run(
+            ["git", "worktree", "add", "--force", "--detach", str(tree), rev], cwd=ROOT, check=True
+        )
+    return tree
+
+
+def measure(n: int, workers: int, seed: int, baseline: str | None) -> dict[str, Any]:
     work = WORK / str(n)
     docs = make_corpus(n, ROOT / "out" / "clean" / "docs", work / "docs", seed)
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
     params["execute"] = {**(params.get("execute") or {}), "workers": workers}
+    params["dedup"]["spill_dir"] = str(work / "spill")
     params_file = work / "params.yaml"
     params_file.write_text(yaml.safe_dump(params, sort_keys=False))
     sig, out = work / "signatures", work / "dedup"
-    minhash = run_stage("minhash.py", params_file, docs=docs, out=sig, metrics=work / "minhash.json")
+    minhash_json = work / "minhash.json"
+    if (work / "minhash_run.json").is_file() and minhash_json.is_file():  # same corpus, same code
+        minhash = json.loads((work / "minhash_run.json").read_text())
+    else:
+        minhash = run_stage(
+            stage_command("minhash.py", params_file, docs=docs, out=sig, metrics=minhash_json)
+        )
+        (work / "minhash_run.json").write_text(json.dumps(minhash))
+    paths = {"docs": docs, "signatures": sig, "plots": work / "plots"}
     dedup = run_stage(
-        "dedup.py",
-        params_file,
-        docs=docs,
-        signatures=sig,
-        out=out,
-        metrics=work / "dedup.json",
-        plots=work / "plots",
+        stage_command("dedup.py", params_file, out=out, metrics=work / "dedup.json", **paths), work / "spill"
     )
+    result: dict[str, Any] = {"docs": n, "partitions": max(workers, -(-n // DOCS_PER_PARTITION))}
+    for name, part in (("minhash", minhash), ("dedup", dedup)):
+        result[name] = {**part, "per_doc_us": round(part["seconds"] / n * 1e6, 1)}
+    if baseline is not None:
+        tree = baseline_tree(baseline)
+        old = [sys.executable, str(tree / "stages" / "dedup.py"), "--params", str(params_file)]
+        old += ["--out", str(work / "baseline"), "--metrics", str(work / "baseline.json")]
+        old += [x for key, path in paths.items() for x in (f"--{key}", str(path))]
+        result["baseline"] = run_stage(old, env={**os.environ, "PYTHONPATH": str(tree / "src")})
+        result["baseline"]["per_doc_us"] = round(result["baseline"]["seconds"] / n * 1e6, 1)
+        result["time_ratio_vs_baseline"] = round(dedup["seconds"] / result["baseline"]["seconds"], 3)
+        same = all(
+            (work / "baseline" / d / f.name).read_bytes() == f.read_bytes()
+            for d in ("docs", "removed")
+            for f in sorted((out / d).iterdir())
+        ) and json.loads((work / "baseline.json").read_text()) == json.loads(
+            (work / "dedup.json").read_text()
+        )
+        result["outputs_identical_to_baseline"] = same
     metrics = json.loads((work / "dedup.json").read_text())
-    for part in (minhash, dedup):
-        part["per_doc_us"] = round(part["seconds"] / n * 1e6, 1)
-    return {
-        "docs": n,
-        "minhash": minhash,
-        "dedup": dedup,
-        "bytes_on_disk": {"signatures": disk_bytes(sig), "dedup": disk_bytes(out)},
-        "clusters": metrics.get("clusters"),
-        "largest_cluster": metrics.get("largest_cluster"),
-        "removed": metrics.get("removed"),
-    }
+    result["bytes_on_disk"] = {"signatures": disk_bytes(sig), "dedup": disk_bytes(out)}
+    result.update({k: metrics.get(k) for k in ("docs_out", "clusters", "largest_cluster", "removed")})
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 300_000, 1_000_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 3_000_000])
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--baseline",
+        default=BASELINE,
+        help="git rev of the implementation to time side by side ('' for none)",
+    )
+    parser.add_argument(
+        "--baseline-max", type=int, default=1_000_000, help="largest size the baseline runs at"
+    )
     parser.add_argument("--seed", type=int, default=20261206)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "dedup_scale.json")
     args = parser.parse_args()
     runs = []
     for n in args.sizes:
-        runs.append(measure(n, args.workers, args.seed))
+        baseline = args.baseline if args.baseline and n <= args.baseline_max else None
+        runs.append(measure(n, args.workers, args.seed, baseline))
         r = runs[-1]
         print(
             f"{n:>9,} docs: minhash {r['minhash']['seconds']} s, dedup {r['dedup']['seconds']} s, "
-            f"driver peak {r['dedup']['driver_peak_mb']} MB, all {r['dedup']['all_peak_mb']} MB",
+            f"driver peak {r['dedup']['driver_peak_mb']} MB, worker {r['dedup']['worker_peak_mb']} MB",
+            f"baseline {r['baseline']['seconds']} s" if baseline else "",
             file=sys.stderr,
         )
     result = {
         "benchmark": "dedup_scale",
         "date": dt.date.today().isoformat(),
         "machine": machine_facts(),
-        "implementation": "the driver-resident dedup (before issue 18): the baseline to beat",
+        "implementation": "partitioned dedup (codeprep.dedup.partitioned); baseline: the driver-resident "
+        f"dedup at {args.baseline} run side by side in the same invocation",
         "config": {"workers": args.workers, "seed": args.seed, "edit_share": EDIT_SHARE},
         "runs": runs,
     }
