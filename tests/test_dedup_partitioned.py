@@ -160,6 +160,9 @@ def test_partitioned_dedup_matches_the_single_process_one(
     hard: tuple, workers: int, partitions: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(steps, "POOL_MIN_DOCUMENTS", 0)  # two workers: a real process pool
+    if workers == 1:  # in this process: small join blocks, so hubs stream through many of them
+        monkeypatch.setattr(partitioned, "PAIR_BLOCK", 97)
+        monkeypatch.setattr(partitioned, "BLOCK_BYTES", 20_000)
     tmp, docs, sig, ref, n = hard
     files = dedup(
         tmp,
@@ -282,11 +285,11 @@ def test_a_corrupted_partition_file_is_recomputed(tmp_path: Path) -> None:
     params = DedupParams(partitions=3, spill_dir=str(tmp_path / "spill"))
     docs, sig = build(tmp_path, records, params)
     root = _kill(docs, sig, params, "clusters")
-    victim = root / "reps" / "p00000" / "t00000.arrow"  # written by exact task 0
+    victim = root / "reps" / "t00000.arrow"  # written by exact task 0
     body = bytearray(victim.read_bytes())
     body[len(body) // 2] ^= 0xFF
     victim.write_bytes(bytes(body))
-    (root / "near" / "pairs" / "p00000" / "t00000.arrow").unlink()  # written by near/buckets task 0
+    (root / "near" / "pairs" / "t00000.arrow").unlink()  # written by near/buckets task 0
     _, ran = _recording_run(tmp_path, docs, sig, params, "resumed")
     assert [r for r in ran if r.startswith(("scan#", "exact#", "near/buckets#"))] == [
         "exact#0",
@@ -395,3 +398,12 @@ def test_bucket_pairs_are_the_single_process_candidates(
     u, v = candidates(sigs[order], bands, rows)
     want = {(ids[order[a]], ids[order[b]]) for a, b in zip(u.tolist(), v.tolist(), strict=True)}
     assert len(want) > 300 and got == want
+
+
+def test_blocks_cover_every_row_within_the_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(partitioned, "PAIR_BLOCK", 10)
+    monkeypatch.setattr(partitioned, "BLOCK_BYTES", 100)
+    sizes = np.array([30, 30, 30, 30, 500, 1, 1, 1] + [1] * 20)
+    blocks = list(partitioned._blocks(len(sizes), sizes))
+    assert [(b.start, b.stop) for b in blocks] == [(0, 3), (3, 4), (4, 5), (5, 15), (15, 25), (25, 28)]
+    assert [(b.start, b.stop) for b in partitioned._blocks(25)] == [(0, 10), (10, 20), (20, 25)]

@@ -8,9 +8,10 @@ from typing import Any
 from codeprep.dedup.lsh import optimal_bands
 from codeprep.params import dataclass_from
 
-#: Documents per partition when ``dedup.partitions`` is not set: what sizes a worker's memory (about
-#: 1 KB a document in the largest step, see the README's "Dedup at scale"), whatever the corpus size.
-DOCS_PER_PARTITION = 200_000
+#: Documents per partition when ``dedup.partitions`` is not set: what sizes a worker's memory,
+#: whatever the corpus size (the largest step holds one partition's shingle sets, ~5 KB a document
+#: that has a close pair; docs/dedup-at-scale.md has the measured peaks).
+DOCS_PER_PARTITION = 50_000
 
 
 @dataclass(frozen=True)

@@ -35,12 +35,14 @@ count and partition count.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from codeprep.dedup import components
@@ -90,7 +92,11 @@ DOC_SCHEMA = pa.schema(
         ("copies", _I64),  # the rep and its exact members
     ]
 )
-MEMBER_SCHEMA = pa.schema([("node", _I64), ("rep", _I64)])
+COPIES = DOC_SCHEMA.get_field_index("copies")
+#: A document and the document it is an exact copy of (itself when it is that one).
+LINK_SCHEMA = pa.schema([("node", _I64), ("rep", _I64)])
+#: A shard keeper, its rep, and what an exact duplicate of it says in the removed log.
+FATE_SCHEMA = pa.schema([("node", _I64), ("rep", _I64), ("detail", pa.string())])
 BAND_SCHEMA = pa.schema(
     [("band", pa.int32()), ("key", pa.uint64()), ("hi", pa.uint64()), ("lo", pa.uint64()), ("node", _I64)]
 )
@@ -254,7 +260,31 @@ class _Bound:
 # --- steps 1-2: scan and exact -------------------------------------------------------------------
 
 
+def _exact_groups(table: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows grouped by content hash: ``(keeper row of each group, its group's copies (sum of the
+    ``copies`` column), the keeper row of each row)``. Keeper metadata is built only for groups of
+    two or more rows: most rows are alone."""
+    _, group = np.unique(table.column("content_hash").to_numpy(zero_copy_only=False), return_inverse=True)
+    order = np.argsort(group, kind="stable")
+    bounds = np.flatnonzero(np.diff(group[order])) + 1
+    starts = np.concatenate([[0], bounds]).astype(np.int64) if len(order) else bounds
+    copies = np.add.reduceat(_column(table, "copies")[order], starts) if len(order) else starts
+    keep = order[starts]
+    members = np.split(order, bounds)
+    shared = [g for g, rows in enumerate(members) if len(rows) > 1]
+    wanted = np.concatenate([members[g] for g in shared]) if shared else np.empty(0, np.int64)
+    metas = dict(zip(wanted.tolist(), _metas(table.take(pa.array(wanted, pa.int64()))), strict=True))
+    for g in shared:
+        keep[g] = min(members[g].tolist(), key=lambda i: keeper_key(metas[i]))
+    keeper_of = np.empty(len(order), dtype=np.int64)
+    keeper_of[order] = np.repeat(keep, np.diff(np.append(starts, len(order))))
+    return keep, copies, keeper_of
+
+
 def scan(run: Run, shard: int) -> dict[str, Any]:
+    """One input shard's documents, reduced to one per content hash (the shard's keeper, counting
+    its copies) [content hash], and every document's link to that keeper [keeper]: a corpus of
+    identical files sends one row per shard to the exact step, not one per document."""
     meta = pq.read_table(run.docs[shard], columns=META_COLUMNS)
     sig = pq.read_table(run.signatures[shard], columns=["id", "content_hash", "n_shingles", "signature"])
     if not meta.column("id").equals(sig.column("id")):
@@ -270,9 +300,10 @@ def scan(run: Run, shard: int) -> dict[str, Any]:
         raise ValueError(f"{run.docs[shard]}: dedup expects document ids of 32 hex digits (shards.doc_id)")
     halves = np.frombuffer(raw, dtype=">u8").reshape(len(ids), 2).astype(np.uint64)
     n = meta.num_rows
+    nodes = np.arange(run.offsets[shard], run.offsets[shard] + n, dtype=np.int64)
     table = pa.table(
         {
-            "node": np.arange(run.offsets[shard], run.offsets[shard] + n, dtype=np.int64),
+            "node": nodes,
             "hi": halves[:, 0],
             "lo": halves[:, 1],
             "content_hash": sig.column("content_hash"),
@@ -282,47 +313,31 @@ def scan(run: Run, shard: int) -> dict[str, Any]:
             "copies": np.ones(n, dtype=np.int64),
         },
     ).cast(DOC_SCHEMA)
-    by_hash = np.array([int(h[:16], 16) for h in sig.column("content_hash").to_pylist()], dtype=np.uint64)
-    return run.spill.write("scan", shard, {"scan": route(table, by_hash, run.partitions)}, {"docs": n})
+    keep, copies, keeper_of = _exact_groups(table)
+    firsts = table.take(pa.array(keep)).set_column(COPIES, DOC_SCHEMA.field("copies"), pa.array(copies))
+    by_hash = np.array([int(h[:16], 16) for h in firsts.column("content_hash").to_pylist()], dtype=np.uint64)
+    links = pa.table({"node": nodes, "rep": nodes[keeper_of]}, schema=LINK_SCHEMA)
+    outputs = {
+        "scan": route(firsts, by_hash, run.partitions),
+        "local": route(links, nodes[keeper_of], run.partitions),
+    }
+    return run.spill.write("scan", shard, outputs, {"docs": n})
 
 
 def exact(run: Run, part: int, near: Search) -> dict[str, Any]:
-    """Exact groups of one content-hash partition: reps, members, and the reps' near bands."""
+    """Exact groups of one content-hash partition (each shard's keepers): the group's keeper is the
+    rep [node], its near bands [band key], and each shard keeper's link to the rep [rep]."""
     table = run.spill.read("scan", part, DOC_SCHEMA)
-    _, group = np.unique(table.column("content_hash").to_numpy(zero_copy_only=False), return_inverse=True)
-    order = np.argsort(group, kind="stable")
-    bounds = np.flatnonzero(np.diff(group[order])) + 1
-    starts = np.concatenate([[0], bounds]) if len(order) else bounds
-    sizes = np.diff(np.append(starts, len(order)))
-    reps = order[starts]  # a singleton is its own rep; a group's is chosen below
+    keep, copies, keeper_of = _exact_groups(table)
+    reps = table.take(pa.array(keep)).set_column(COPIES, DOC_SCHEMA.field("copies"), pa.array(copies))
     nodes = _column(table, "node")
-    shared = np.flatnonzero(sizes > 1)
-    rows_of_groups = np.split(order, bounds)
-    wanted = np.concatenate([rows_of_groups[g] for g in shared]) if len(shared) else np.empty(0, np.int64)
-    metas = dict(zip(wanted.tolist(), _metas(table.take(pa.array(wanted, pa.int64()))), strict=True))
-    member_nodes, member_reps = [], []
-    for g in shared.tolist():
-        rows = rows_of_groups[g].tolist()
-        keep = min(rows, key=lambda i: keeper_key(metas[i]))
-        reps[g] = keep
-        member_nodes += [nodes[i] for i in rows if i != keep]
-        member_reps += [nodes[keep]] * (len(rows) - 1)
-    rep_table = table.take(pa.array(reps.astype(np.int64)))
-    rep_table = rep_table.set_column(
-        DOC_SCHEMA.get_field_index("copies"),
-        DOC_SCHEMA.field("copies"),
-        pa.array(sizes.astype(np.int64)),
-    )
-    member_rep = np.asarray(member_reps, dtype=np.int64)
-    members = pa.table(
-        {"node": np.asarray(member_nodes, dtype=np.int64), "rep": member_rep}, schema=MEMBER_SCHEMA
-    )
+    links = pa.table({"node": nodes, "rep": nodes[keeper_of]}, schema=LINK_SCHEMA)
     outputs = {
-        "reps": route(rep_table, _column(rep_table, "node"), run.partitions),
-        "members": route(members, member_rep, run.partitions),
-        f"{near.name}/bands": _bands_of(rep_table, near, run.num_perm, run.partitions),
+        "reps": route(reps, _column(reps, "node"), run.partitions),
+        "links": route(links, nodes[keeper_of], run.partitions),
+        f"{near.name}/bands": _bands_of(reps, near, run.num_perm, run.partitions),
     }
-    return run.spill.write("exact", part, outputs, {"exact_duplicate": len(member_nodes)})
+    return run.spill.write("exact", part, outputs, {"exact_duplicate": int(copies.sum()) - len(keep)})
 
 
 # --- step 3: one round of candidate search -------------------------------------------------------
@@ -347,58 +362,90 @@ def buckets(run: Run, part: int, search: Search) -> dict[str, Any]:
     return run.spill.write(f"{search.name}/buckets", part, outputs, {"pairs": len(u)})
 
 
+#: Rows handled at once by the join steps, and the most bytes of values (shingle sets: 5 KB for a
+#: typical file, 160 KB for a 100 KB one) a block may carry: a hub (one document in a million pairs)
+#: streams through in blocks instead of materialising a million copies of its set.
+PAIR_BLOCK = 65_536
+BLOCK_BYTES = 32 << 20
+
+
+def _blocks(n: int, sizes: np.ndarray | None = None) -> Iterator[slice]:
+    """Consecutive slices of ``n`` rows: at most ``PAIR_BLOCK`` rows, and (given each row's
+    ``sizes`` in bytes) at most ``BLOCK_BYTES`` unless one row alone is larger."""
+    start = 0
+    while start < n:
+        end = min(n, start + PAIR_BLOCK)
+        if sizes is not None:
+            fits = np.searchsorted(np.cumsum(sizes[start:end]), BLOCK_BYTES, side="right")
+            end = start + max(1, int(fits))
+        yield slice(start, end)
+        start = end
+
+
 def pair_sig(run: Run, part: int, search: Search) -> dict[str, Any]:
-    """This partition's pairs (by ``u``), each once, with ``u``'s signature, routed by ``v``."""
+    """This partition's pairs (by ``u``), each once, with ``u``'s signature [v]."""
     t = run.spill.read(f"{search.name}/pairs", part, PAIR_SCHEMA)
     u, v = _unique_pairs(_column(t, "u"), _column(t, "v"))
     reps = run.spill.read("reps", part, DOC_SCHEMA)
     sigs = _matrix(reps.column("signature"), run.num_perm)
-    value = _binary(sigs[_lookup(_by_node(reps), u)])
-    table = pa.table({"u": u, "v": v, "value": value}, schema=PAIR_VALUE_SCHEMA)
-    outputs = {f"{search.name}/pair_sig": route(table, v, run.partitions)}
-    return run.spill.write(f"{search.name}/pair_sig", part, outputs, {"candidates": len(u)})
+    rows = _lookup(_by_node(reps), u)
+    with run.spill.task(f"{search.name}/pair_sig", part) as out:
+        for block in _blocks(len(u)):
+            table = pa.table(
+                {"u": u[block], "v": v[block], "value": _binary(sigs[rows[block]])}, schema=PAIR_VALUE_SCHEMA
+            )
+            out.add(f"{search.name}/pair_sig", route(table, v[block], run.partitions))
+        out.stats = {"candidates": len(u)}
+    return out.stats
 
 
 def verify_sig(run: Run, part: int, search: Search) -> dict[str, Any]:
-    """Signature Jaccard of each pair: edges (``verify: signature``) or close pairs and the
-    documents whose shingle sets the exact check needs."""
-    t = run.spill.read(f"{search.name}/pair_sig", part, PAIR_VALUE_SCHEMA)
-    u, v = _column(t, "u"), _column(t, "v")
+    """Signature Jaccard of each pair: edges (``verify: signature``) [source], or close pairs [u]
+    and the documents whose shingle sets the exact check needs [input shard]."""
     reps = run.spill.read("reps", part, DOC_SCHEMA)
-    sig_v = _matrix(reps.column("signature"), run.num_perm)[_lookup(_by_node(reps), v)]
-    estimate = jaccard(_matrix(t.column("value"), run.num_perm), sig_v)
-    name = f"{search.name}/verify_sig"
-    if search.verify == "signature":
-        edges = estimate >= search.threshold
-        outputs = {f"{search.name}/edges": components.both_ways(u[edges], v[edges], run.partitions)}
-        return run.spill.write(name, part, outputs, {"edges": int(edges.sum())})
-    close = estimate >= search.threshold - CHECK_SLACK
-    u, v = u[close], v[close]
-    needed = np.unique(np.concatenate([u, v]))
-    outputs = {
-        f"{search.name}/close": route(_pairs_table(u, v), u, run.partitions),
-        f"{search.name}/needs": route(
-            pa.table({"node": needed}, schema=NODE_SCHEMA), run.shard_of(needed), len(run.docs)
-        ),
-    }
-    return run.spill.write(name, part, outputs, {"close": len(u)})
+    index, sigs = _by_node(reps), _matrix(reps.column("signature"), run.num_perm)
+    counts = Counter()
+    with run.spill.task(f"{search.name}/verify_sig", part) as out:
+        for batch in run.spill.batches(f"{search.name}/pair_sig", part, PAIR_VALUE_SCHEMA):
+            u, v = _column(batch, "u"), _column(batch, "v")
+            estimate = jaccard(_matrix(batch.column("value"), run.num_perm), sigs[_lookup(index, v)])
+            if search.verify == "signature":
+                edges = estimate >= search.threshold
+                out.add(f"{search.name}/edges", components.both_ways(u[edges], v[edges], run.partitions))
+                counts["edges"] += int(edges.sum())
+                continue
+            close = estimate >= search.threshold - CHECK_SLACK
+            u, v = u[close], v[close]
+            needed = np.unique(np.concatenate([u, v]))
+            out.add(f"{search.name}/close", route(_pairs_table(u, v), u, run.partitions))
+            needs = pa.table({"node": needed}, schema=NODE_SCHEMA)
+            out.add(f"{search.name}/needs", route(needs, run.shard_of(needed), len(run.docs)))
+            counts["close"] += len(u)
+        out.stats = dict(counts)
+    return out.stats
 
 
 def sets(run: Run, shard: int, search: Search) -> dict[str, Any]:
     """Sorted unique shingle hashes of the needed documents of one input shard (one read of it),
-    but for those the round ``search.reuse`` already hashed."""
+    but for those the round ``search.reuse`` already hashed [node]."""
     needed = np.unique(_column(run.spill.read(f"{search.name}/needs", shard, NODE_SCHEMA), "node"))
     if search.reuse is not None:
         done = _column(run.spill.read(f"{search.reuse}/needs", shard, NODE_SCHEMA), "node")
         needed = np.setdiff1d(needed, done)
-    content = []
-    if len(needed):
-        column = pq.read_table(run.docs[shard], columns=["content"]).column("content")
-        content = column.take(pa.array(needed - run.offsets[shard])).to_pylist()
-    values = [np.unique(shingle_hashes(text, run.ngram)).astype("<u8").tobytes() for text in content]
-    table = pa.table({"node": needed, "value": pa.array(values, pa.binary())}, schema=SET_SCHEMA)
-    outputs = {f"{search.name}/sets": route(table, needed, run.partitions)}
-    return run.spill.write(f"{search.name}/sets", shard, outputs, {"sets": len(needed)})
+    with run.spill.task(f"{search.name}/sets", shard) as out:
+        if len(needed):
+            column = pq.read_table(run.docs[shard], columns=["content"]).column("content")
+            lengths = pc.binary_length(column).to_numpy(zero_copy_only=False)[needed - run.offsets[shard]]
+            for block in _blocks(len(needed), 8 * lengths):  # a set holds at most ~1 hash per byte
+                nodes = needed[block]
+                texts = column.take(pa.array(nodes - run.offsets[shard])).to_pylist()
+                values = [
+                    np.unique(shingle_hashes(text, run.ngram)).astype("<u8").tobytes() for text in texts
+                ]
+                table = pa.table({"node": nodes, "value": pa.array(values, pa.binary())}, schema=SET_SCHEMA)
+                out.add(f"{search.name}/sets", route(table, nodes, run.partitions))
+        out.stats = {"sets": len(needed)}
+    return out.stats
 
 
 def _sets(run: Run, part: int, search: Search) -> pa.Table:
@@ -408,29 +455,38 @@ def _sets(run: Run, part: int, search: Search) -> pa.Table:
 
 
 def pair_set(run: Run, part: int, search: Search) -> dict[str, Any]:
-    """The close pairs of this partition's ``u`` with ``u``'s shingle set, routed by ``v``."""
+    """The close pairs of this partition's ``u`` with ``u``'s shingle set [v]."""
     t = run.spill.read(f"{search.name}/close", part, PAIR_SCHEMA)
     u, v = _column(t, "u"), _column(t, "v")
     table = _sets(run, part, search)
-    value = table.column("value").take(pa.array(_lookup(_by_node(table), u)))
-    pairs = pa.table({"u": u, "v": v, "value": value}, schema=PAIR_VALUE_SCHEMA)
-    outputs = {f"{search.name}/pair_set": route(pairs, v, run.partitions)}
-    return run.spill.write(f"{search.name}/pair_set", part, outputs)
+    rows = _lookup(_by_node(table), u)
+    lengths = pc.binary_length(table.column("value")).to_numpy(zero_copy_only=False)
+    with run.spill.task(f"{search.name}/pair_set", part) as out:
+        for block in _blocks(len(u), lengths[rows]):
+            value = table.column("value").take(pa.array(rows[block]))
+            pairs = pa.table({"u": u[block], "v": v[block], "value": value}, schema=PAIR_VALUE_SCHEMA)
+            out.add(f"{search.name}/pair_set", route(pairs, v[block], run.partitions))
+    return out.stats
 
 
 def verify_set(run: Run, part: int, search: Search) -> dict[str, Any]:
-    """Exact shingle-set Jaccard >= threshold: the pair is an edge."""
-    t = run.spill.read(f"{search.name}/pair_set", part, PAIR_VALUE_SCHEMA)
-    u, v = _column(t, "u"), _column(t, "v")
+    """Exact shingle-set Jaccard >= threshold: the pair is an edge [source, both ways]."""
     table = _sets(run, part, search)
-    set_v = table.column("value").take(pa.array(_lookup(_by_node(table), v))).to_pylist()
-    keep = np.zeros(len(u), dtype=bool)
-    for k, (a_raw, b_raw) in enumerate(zip(t.column("value").to_pylist(), set_v, strict=True)):
-        a, b = np.frombuffer(a_raw, "<u8"), np.frombuffer(b_raw, "<u8")
-        inter = len(np.intersect1d(a, b, assume_unique=True))
-        keep[k] = inter >= search.threshold * (len(a) + len(b) - inter)
-    outputs = {f"{search.name}/edges": components.both_ways(u[keep], v[keep], run.partitions)}
-    return run.spill.write(f"{search.name}/verify_set", part, outputs, {"edges": int(keep.sum())})
+    index = _by_node(table)
+    edges = 0
+    with run.spill.task(f"{search.name}/verify_set", part) as out:
+        for batch in run.spill.batches(f"{search.name}/pair_set", part, PAIR_VALUE_SCHEMA):
+            u, v = _column(batch, "u"), _column(batch, "v")
+            set_v = table.column("value").take(pa.array(_lookup(index, v))).to_pylist()
+            keep = np.zeros(len(u), dtype=bool)
+            for k, (a_raw, b_raw) in enumerate(zip(batch.column("value").to_pylist(), set_v, strict=True)):
+                a, b = np.frombuffer(a_raw, "<u8"), np.frombuffer(b_raw, "<u8")
+                inter = len(np.intersect1d(a, b, assume_unique=True))
+                keep[k] = inter >= search.threshold * (len(a) + len(b) - inter)
+            out.add(f"{search.name}/edges", components.both_ways(u[keep], v[keep], run.partitions))
+            edges += int(keep.sum())
+        out.stats = {"edges": edges}
+    return out.stats
 
 
 def search_round(steps: Steps, run: Run, search: Search) -> None:
@@ -525,38 +581,57 @@ def keepers(run: Run, part: int) -> dict[str, Any]:
     return run.spill.write("keepers", part, outputs, stats)
 
 
-def exact_details(run: Run, part: int, check: Search) -> dict[str, Any]:
-    """Each exact member's removal: a duplicate of its rep, or, when the rep went as a near
-    duplicate, of the document its cluster kept. Also the sizes of exact-only clusters, and the
-    residual round's bands over the reps that stay."""
+def fates(run: Run, part: int, check: Search) -> dict[str, Any]:
+    """What an exact duplicate of each shard keeper linked to a rep of this partition says: a
+    duplicate of the rep, or, when the rep went as a near duplicate, of the document its cluster
+    kept [shard keeper]. Also the sizes of exact-only clusters, and the residual round's bands over
+    the reps that stay."""
     reps = run.spill.read("reps", part, DOC_SCHEMA)
     fate = {row["node"]: row for row in run.spill.read("outcomes", part, OUTCOME_SCHEMA).to_pylist()}
     rep_nodes = _column(reps, "node").tolist()
-    metas = dict(zip(rep_nodes, _metas(reps), strict=True))
-    members = run.spill.read("members", part, MEMBER_SCHEMA)
-    details = []
-    for rep in _column(members, "rep").tolist():
-        meta, after = metas[rep], fate.get(rep)
+    detail = {}
+    for node, meta in zip(rep_nodes, _metas(reps), strict=True):
+        after = fate.get(node)
         if after is not None and after["removed"]:
-            details.append(
+            detail[node] = (
                 f"duplicate of {after['keeper_id']} ({after['keeper_where']}); estimated jaccard {after['jaccard']:.3f}"
                 f"; same normalised content as {meta.id}, itself a near duplicate"
             )
         else:
-            details.append(f"duplicate of {meta.id} ({meta.where}); estimated jaccard 1.000")
-    member_nodes = _column(members, "node")
+            detail[node] = f"duplicate of {meta.id} ({meta.where}); estimated jaccard 1.000"
+    links = run.spill.read("links", part, LINK_SCHEMA)
+    keepers_ = _column(links, "node")
+    to = _column(links, "rep")
+    told = pa.table(
+        {"node": keepers_, "rep": to, "detail": [detail[r] for r in to.tolist()]}, schema=FATE_SCHEMA
+    )
     copies = _column(reps, "copies").tolist()
     sizes = Counter(c for node, c in zip(rep_nodes, copies, strict=True) if c > 1 and node not in fate)
     kept = reps.filter(
         pa.array([not (node in fate and fate[node]["removed"]) for node in rep_nodes], pa.bool_())
     )
     outputs = {
-        "exact_removals": route(
-            _removals(member_nodes, "exact_duplicate", details), run.shard_of(member_nodes), len(run.docs)
-        ),
+        "fates": route(told, keepers_, run.partitions),
         f"{check.name}/bands": _bands_of(kept, check, run.num_perm, run.partitions),
     }
-    return run.spill.write("exact_details", part, outputs, {"sizes": _counter(sizes), "kept": kept.num_rows})
+    return run.spill.write("fates", part, outputs, {"sizes": _counter(sizes), "kept": kept.num_rows})
+
+
+def exact_removals(run: Run, part: int) -> dict[str, Any]:
+    """Every document that is not its rep, with its shard keeper's fate [input shard]."""
+    fates_ = run.spill.read("fates", part, FATE_SCHEMA)
+    index = _by_node(fates_)
+    removals = []
+    for batch in run.spill.batches("local", part, LINK_SCHEMA):
+        nodes = _column(batch, "node")
+        rows = _lookup(index, _column(batch, "rep"))
+        rep = _column(fates_, "rep")[rows]
+        gone = nodes != rep
+        details = fates_.column("detail").take(pa.array(rows[gone])).to_pylist()
+        removals.append(_removals(nodes[gone], "exact_duplicate", details))
+    table = pa.concat_tables(removals) if removals else REMOVAL_SCHEMA.empty_table()
+    outputs = {"exact_removals": route(table, run.shard_of(_column(table, "node")), len(run.docs))}
+    return run.spill.write("exact_removals", part, outputs)
 
 
 def touched(run: Run, part: int, search: Search) -> dict[str, Any]:
@@ -575,7 +650,8 @@ def find_duplicates(steps: Steps, run: Run, near: Search, check: Search) -> dict
     forest = connected(steps, run, f"{near.name}/edges")
     steps.run("clusters", _Bound(clusters, forest), run, p)
     near_stats = steps.run("keepers", keepers, run, p)
-    detail_stats = steps.run("exact_details", _Bound(exact_details, check), run, p)
+    detail_stats = steps.run("fates", _Bound(fates, check), run, p)
+    steps.run("exact_removals", exact_removals, run, p)
     kept = sum(s["kept"] for s in detail_stats)
     residual = 0
     if kept > 1:
