@@ -37,6 +37,7 @@ from codeprep.dedup.spill import Spill
 from codeprep.dedup.steps import Steps
 from codeprep.execute.local import map_shards
 from codeprep.execute.params import ExecuteParams
+from codeprep.execute.ray_backend import session
 from codeprep.metrics import ratio, write_csv, write_json
 from codeprep.shards import shard_paths
 from codeprep.signals.stage import SIGNALS_SCHEMA
@@ -99,8 +100,9 @@ def run_dedup(
     near = Search("near", bands, rows, params.threshold, params.verify)
     reuse = near.name if near.verify == "exact" else None  # its shingle sets serve the check too
     check = Search("check", params.num_perm // CHECK_ROWS, CHECK_ROWS, params.threshold, "exact", reuse)
-    with Steps(execute, offsets[-1]) as steps:
-        found = find_duplicates(steps, run, near, check) if docs else None
+    with session(execute):  # one Ray session (when on Ray) for the steps and the copy
+        with Steps(execute, offsets[-1]) as steps:  # its pool is gone before the copy starts its own
+            found = find_duplicates(steps, run, near, check) if docs else None
         task = DedupTask(run, {p.name: i for i, p in enumerate(docs)})
         results = map_shards(
             task, docs_dir, out_dir / "docs", out_dir / "removed", SIGNALS_SCHEMA, STAGE, execute

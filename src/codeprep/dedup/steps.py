@@ -51,7 +51,7 @@ class Steps:
 
     def __enter__(self) -> Steps:
         if self.execute.backend == "ray":
-            self._stack.enter_context(session(self.execute))
+            self._stack.enter_context(session(self.execute))  # a no-op inside the stage's own session
         elif self.execute.workers > 1 and self.documents >= POOL_MIN_DOCUMENTS:
             # spawn, not fork: pyarrow holds threads a fork would copy mid-flight
             context = multiprocessing.get_context("spawn")
