@@ -3,18 +3,24 @@
 The corpora are synthetic, made from the default sample's clean-stage documents (``out/clean/docs``)
 with seeded edits, so near-duplicate clusters have the shapes real code has: document ``i`` copies a
 seeded base document and, with probability 1/2, edits it (one line replaced by a seeded line, and one
-appended), under a new id and path. Corpora are written once per size into
-``bench/work/dedup_scale/<n>/docs`` (git-ignored) and streamed, one shard of 50,000 rows at a time, so
-making a 1M-document corpus never holds it in memory.
+appended), under a new id and path. ``--shape identical`` is the hostile case instead: one file ``n``
+times. Corpora are written once per size into ``bench/work/dedup_scale/<n>/docs`` (git-ignored) and
+streamed, one shard of 50,000 rows at a time, so making a 3M-document corpus never holds it in memory.
 
 Each size runs the pipeline's own ``stages/minhash.py`` and ``stages/dedup.py`` (the params of
-``params.yaml``, ``execute.workers`` as given) while a sampler reads the process tree every 0.1 s:
-``driver_peak_mb`` is the stage's own process, ``all_peak_mb`` the sum over it and its workers at the
-worst moment. ``per_doc_us`` is the stage's wall time per document; ``bytes_on_disk`` the signatures
-and dedup outputs. Results → ``bench/results/dedup_scale.json``.
+``params.yaml``, ``execute.workers`` as given, the spill under the size's work folder) while a
+sampler reads the process tree every 0.1 s: ``driver_peak_mb`` is the stage's own process,
+``worker_peak_mb`` the largest single worker, ``all_peak_mb`` the sum over all of them at the worst
+moment, ``spill_peak_bytes`` the partition files at their largest (sampled every second).
+``per_doc_us`` is the stage's wall time per document; ``bytes_on_disk`` the signatures and dedup
+outputs. Up to ``--baseline-max`` documents the driver-resident implementation it replaced (commit
+``BASELINE``, checked out as a git worktree under bench/work) runs on the same corpus in the same
+invocation: its time, memory, the ratio, and whether its outputs are byte-identical. Results →
+``bench/results/dedup_scale.json`` (``--shape identical``: pass ``--out`` to keep both).
 
-    .venv/bin/python bench/dedup_scale.py                       # 100k, 300k, 1M (~15 min on 2 cores)
+    .venv/bin/python bench/dedup_scale.py                       # 100k, 1M, 3M (~45 min on 2 cores)
     .venv/bin/python bench/dedup_scale.py --sizes 100000 --workers 2
+    .venv/bin/python bench/dedup_scale.py --shape identical --sizes 1000000 --out bench/results/dedup_scale_identical.json
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import hashlib
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import threading
@@ -50,14 +57,18 @@ BASELINE = "cae995b"
 EDIT_SHARE = 0.5
 
 
-def make_corpus(n: int, base_dir: Path, dst: Path, seed: int) -> Path:
-    """``n`` documents built from ``base_dir``'s documents with seeded edits, written to ``dst`` once."""
+def make_corpus(n: int, base_dir: Path, dst: Path, seed: int, shape: str = "edited") -> Path:
+    """``n`` documents built from ``base_dir``'s documents, written to ``dst`` once: ``edited``,
+    seeded copies with seeded edits; ``identical``, one file ``n`` times under ``n`` paths (the
+    hostile case: one content hash, one band bucket, one cluster)."""
     done = dst / ".complete"
     if done.is_file():
         return dst
     base = pq.read_table(sorted(base_dir.glob("*.parquet")))
     schema = base.schema
     rows = base.to_pylist()
+    if shape == "identical":
+        rows = [next(r for r in rows if r["lang"] == "javascript" and 2_000 < r["size_bytes"] < 5_000)]
     rng = random.Random(seed)
     dst.mkdir(parents=True, exist_ok=True)
     for shard, start in enumerate(range(0, n, SHARD_ROWS)):
@@ -65,7 +76,7 @@ def make_corpus(n: int, base_dir: Path, dst: Path, seed: int) -> Path:
         for i in range(start, min(n, start + SHARD_ROWS)):
             row = dict(rows[rng.randrange(len(rows))])
             content = row["content"]
-            if rng.random() < EDIT_SHARE:
+            if shape == "edited" and rng.random() < EDIT_SHARE:
                 lines = content.split("\n")
                 lines[rng.randrange(len(lines))] = f"// edit {rng.getrandbits(32):08x}"
                 lines.append(f"// {i}")
@@ -111,6 +122,7 @@ def run_stage(
     command: list[str], spill: Path | None = None, env: dict[str, str] | None = None
 ) -> dict[str, Any]:
     start = time.perf_counter()
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(command, cwd=ROOT, env=env)
     sampler = Sampler(proc.pid, spill)
     sampler.start()
@@ -118,8 +130,10 @@ def run_stage(
         raise SystemExit(f"{command} failed ({proc.returncode})")
     sampler.stop.set()
     sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the stage and every worker it reaped
     return {
         "seconds": round(time.perf_counter() - start, 1),
+        "cpu_seconds": round(after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime, 1),
         "driver_peak_mb": round(sampler.driver / 1e6),
         "worker_peak_mb": round(sampler.worker / 1e6),
         "all_peak_mb": round(sampler.total / 1e6),
@@ -145,9 +159,9 @@ def baseline_tree(rev: str) -> Path:
     return tree
 
 
-def measure(n: int, workers: int, seed: int, baseline: str | None) -> dict[str, Any]:
-    work = WORK / str(n)
-    docs = make_corpus(n, ROOT / "out" / "clean" / "docs", work / "docs", seed)
+def measure(n: int, workers: int, seed: int, baseline: str | None, shape: str) -> dict[str, Any]:
+    work = WORK / (str(n) if shape == "edited" else f"{shape}-{n}")
+    docs = make_corpus(n, ROOT / "out" / "clean" / "docs", work / "docs", seed, shape)
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
     params["execute"] = {**(params.get("execute") or {}), "workers": workers}
     params["dedup"]["spill_dir"] = str(work / "spill")
@@ -205,13 +219,14 @@ def main() -> None:
     parser.add_argument(
         "--baseline-max", type=int, default=1_000_000, help="largest size the baseline runs at"
     )
+    parser.add_argument("--shape", choices=["edited", "identical"], default="edited")
     parser.add_argument("--seed", type=int, default=20261206)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "dedup_scale.json")
     args = parser.parse_args()
     runs = []
     for n in args.sizes:
         baseline = args.baseline if args.baseline and n <= args.baseline_max else None
-        runs.append(measure(n, args.workers, args.seed, baseline))
+        runs.append(measure(n, args.workers, args.seed, baseline, args.shape))
         r = runs[-1]
         print(
             f"{n:>9,} docs: minhash {r['minhash']['seconds']} s, dedup {r['dedup']['seconds']} s, "
@@ -225,7 +240,7 @@ def main() -> None:
         "machine": machine_facts(),
         "implementation": "partitioned dedup (codeprep.dedup.partitioned); baseline: the driver-resident "
         f"dedup at {args.baseline} run side by side in the same invocation",
-        "config": {"workers": args.workers, "seed": args.seed, "edit_share": EDIT_SHARE},
+        "config": {"workers": args.workers, "seed": args.seed, "edit_share": EDIT_SHARE, "shape": args.shape},
         "runs": runs,
     }
     args.out.write_text(json.dumps(result, indent=2) + "\n")

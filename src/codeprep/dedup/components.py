@@ -44,15 +44,18 @@ def both_ways(u: np.ndarray, v: np.ndarray, partitions: int) -> dict[int, pa.Tab
 def read_edges(spill: Spill, step: str, part: int) -> tuple[np.ndarray, np.ndarray]:
     """Partition ``part`` of ``step``'s edges, each directed edge once, sorted by (src, dst)."""
     table = spill.read(step, part, EDGE_SCHEMA)
-    src = table.column("src").to_numpy()
-    dst = table.column("dst").to_numpy()
-    if len(src) == 0:
-        return src, dst
-    order = np.lexsort((dst, src))
-    src, dst = src[order], dst[order]
-    fresh = np.ones(len(src), dtype=bool)
-    fresh[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
-    return src[fresh], dst[fresh]
+    return unique_pairs(table.column("src").to_numpy(), table.column("dst").to_numpy())
+
+
+def unique_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each ``(a, b)`` pair once, sorted by ``a`` then ``b``."""
+    if len(a) == 0:
+        return a, b
+    order = np.lexsort((b, a))
+    a, b = a[order], b[order]
+    fresh = np.ones(len(a), dtype=bool)
+    fresh[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    return a[fresh], b[fresh]
 
 
 def _group_starts(src: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -9,9 +9,12 @@ as two uint64).
 
 Steps (routing key in brackets):
 
-1. ``scan`` (per input shard): metadata + signature of each document [content hash].
-2. ``exact``: group by content hash; the keeper (:func:`keeper_key`) is the group's representative,
-   the others are exact members [rep]; reps [node]; each live rep's band keys [band key].
+1. ``scan`` (per input shard): metadata + signature of each document, reduced to one row per
+   content hash (the shard's keeper by :func:`keeper_key`, counting its copies) [content hash], and
+   each document's link to that keeper [keeper]. A corpus of identical files sends one row per
+   shard onwards, not one per document.
+2. ``exact``: group the shard keepers by content hash; the group's keeper is its *rep* [node], with
+   its near bands [band key] and each shard keeper's link to it [rep].
 3. A *round* of candidate search (``near``, then ``check`` for the residual metric):
    ``buckets`` star + chain pairs inside each (band, key) bucket sorted by id [u] →
    ``pair_sig`` deduplicates the pairs and attaches u's signature [v] → ``verify_sig`` estimates the
@@ -19,17 +22,22 @@ Steps (routing key in brackets):
    ``threshold - CHECK_SLACK`` are *close* [u] and both documents are *needed* [input shard] →
    ``sets`` reads the needed documents' content, once per shard, and hashes their shingle sets
    [node] → ``pair_set`` attaches u's set [v] → ``verify_set``: exact Jaccard >= threshold are edges,
-   stored both ways [source].
+   stored both ways [source]. The joins stream in blocks (:data:`PAIR_BLOCK`, :data:`BLOCK_BYTES`),
+   so a document in a million pairs never has a million copies of its set in memory.
 4. Connected components of the near edges (:mod:`~codeprep.dedup.components`).
 5. ``clusters``: each rep of a component with its label [label] → ``keepers``: the keeper of each
    near cluster; the other reps are near duplicates [input shard]; every member's outcome [node].
-6. ``exact_details``: each exact member's removal, pointing at the document that stayed [input shard].
-7. ``check_bands``: the residual round's bands over the kept reps, and ``check_count`` the kept
-   documents that still have a duplicate.
+6. ``fates``: what an exact duplicate of each shard keeper says (a duplicate of its rep, or of the
+   document the rep's near cluster kept) [shard keeper], the residual round's bands over the reps
+   that stay → ``exact_removals``: every document that is not its rep [input shard].
+7. The ``check`` round over the kept reps, and ``touched``: the kept documents that still have a
+   near duplicate.
+8. Per input shard (:class:`DedupTask` through ``map_shards``): copy the kept rows, log the removed.
 
-The same pairs, edges, clusters and keepers as the single-process algorithm it replaced (kept as the
-test oracle, ``tests/dedup_reference.py``), so the outputs are byte-identical for any backend, worker
-count and partition count.
+The same pairs, edges, clusters and keepers as the single-process algorithm it replaced
+(:mod:`codeprep.dedup.reference`, the tests' oracle), so the outputs are byte-identical to it for
+any backend, worker count and partition count. What one task holds is one partition (about
+:data:`codeprep.dedup.params.DOCS_PER_PARTITION` documents), one input shard, or one near cluster.
 """
 
 from __future__ import annotations
@@ -199,16 +207,6 @@ def _lookup(index: tuple[np.ndarray, np.ndarray], wanted: np.ndarray) -> np.ndar
     ):
         raise RuntimeError("dedup: a pair names a document its partition does not hold")
     return order[pos]
-
-
-def _unique_pairs(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    if len(u) == 0:
-        return u, v
-    order = np.lexsort((v, u))
-    u, v = u[order], v[order]
-    fresh = np.ones(len(u), dtype=bool)
-    fresh[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
-    return u[fresh], v[fresh]
 
 
 def _bands_of(table: pa.Table, search: Search, num_perm: int, partitions: int) -> dict[int, pa.Table]:
@@ -385,7 +383,7 @@ def _blocks(n: int, sizes: np.ndarray | None = None) -> Iterator[slice]:
 def pair_sig(run: Run, part: int, search: Search) -> dict[str, Any]:
     """This partition's pairs (by ``u``), each once, with ``u``'s signature [v]."""
     t = run.spill.read(f"{search.name}/pairs", part, PAIR_SCHEMA)
-    u, v = _unique_pairs(_column(t, "u"), _column(t, "v"))
+    u, v = components.unique_pairs(_column(t, "u"), _column(t, "v"))
     reps = run.spill.read("reps", part, DOC_SCHEMA)
     sigs = _matrix(reps.column("signature"), run.num_perm)
     rows = _lookup(_by_node(reps), u)
