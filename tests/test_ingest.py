@@ -162,7 +162,7 @@ def test_every_input_ends_as_record_or_recorded_drop(corpus: Path, tmp_path: Pat
     assert metrics["docs_out"] == len(list(iter_records(tmp_path / "out" / "docs")))
     assert sum(metrics["removed"].values()) == len(list(iter_records(tmp_path / "out" / "removed")))
     assert json.loads((tmp_path / "metrics.json").read_text()) == metrics
-    assert set(metrics) == {"docs_in", "docs_out", "bytes_out", "removed", "by_lang"}
+    assert set(metrics) == {"docs_in", "docs_out", "bytes_out", "removed", "skipped_dirs", "by_lang"}
 
     reasons = {path: r["reason"] for path, r in removed.items()}
     assert reasons["empty.js"] == "empty"

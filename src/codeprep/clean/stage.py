@@ -16,6 +16,7 @@ before cleaning; ``content`` and ``size_bytes`` are updated.
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,4 +175,26 @@ def run_clean(
             }
         )
     write_csv(manifest_path, rows, MANIFEST_FIELDS)
+    warn_lost_sources(rows)
     return metrics
+
+
+def warn_lost_sources(rows: list[dict[str, Any]]) -> None:
+    """A source (an ingest input kind: ``local`` for your own folders) none of whose files has an
+    allowed licence loses everything here: say so, and which params change it, instead of letting
+    a newcomer find an empty dataset at the end."""
+    by_source: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_source.setdefault(row["source"], []).append(row)
+    for source, repos in sorted(by_source.items()):
+        if any(r["allowed"] for r in repos) or not sum(r["files_in"] for r in repos):
+            continue
+        licences = sorted({r["license"] for r in repos})
+        names = ", ".join(sorted({r["repo"] for r in repos})[:5])
+        print(
+            f"clean: WARNING: all {sum(r['files_in'] for r in repos)} files of source {source!r} ({names}) were "
+            f"removed: licence {', '.join(licences)} is not in licence.allow. Give the input a licence "
+            "(a package.json or LICENSE file in the repository, or `license:` on its ingest.inputs entry) "
+            "or extend licence.allow in params.yaml.",
+            file=sys.stderr,
+        )

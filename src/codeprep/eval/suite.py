@@ -77,7 +77,7 @@ def read_documents(eval_dir: Path, settings: EvalSettings) -> tuple[list[dict[st
     cfg = IngestConfig((InputSpec(eval_dir, "npm"),), settings.max_file_bytes, 1 << 30, 64 << 20)
     excluded: Counter[str] = Counter()
     docs: list[dict[str, Any]] = []
-    for item in iter_input(cfg.inputs[0], cfg):
+    for item in iter_input(cfg.inputs[0], cfg, Counter()):  # npm trees skip no folders
         try:
             record, reason, _, _ = build_record(item, cfg.max_bytes)
         except Exception:  # a reader bug on one file must not lose the suite (ingest does the same)

@@ -33,6 +33,7 @@ from codeprep.sources.archive import is_archive
 from codeprep.sources.decode import check_text, decode_bytes
 from codeprep.sources.item import Origin, RawItem, display_path
 from codeprep.sources.languages import language_of
+from codeprep.sources.licence_text import repo_licence
 from codeprep.sources.npm import iter_package_tree, iter_tarball
 from codeprep.sources.records import is_record_file, iter_jsonl, iter_parquet
 from codeprep.sources.stackv2 import StackInput, iter_stackv2
@@ -40,6 +41,21 @@ from codeprep.sources.walk import read_regular_file, walk_folder
 
 STAGE = "ingest"
 FORMATS = ("npm", "repos", "repo", "records", "stackv2")
+#: Folders a ``repo``/``repos`` walk never enters (``ingest.skip_dirs``): version control and
+#: installed dependencies are not the repository's code.
+DEFAULT_SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".bzr",
+        "node_modules",
+        "bower_components",
+        "jspm_packages",
+        ".yarn",
+        ".pnpm-store",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +64,7 @@ class InputSpec:
     format: str
     source: str | None = None
     stackv2: StackInput | None = None  # the ``stackv2`` format's options
+    license: str | None = None  # ``repo``/``repos``: the licence of every file, over what the files say
 
 
 @dataclass(frozen=True)
@@ -56,6 +73,7 @@ class IngestConfig:
     max_bytes: int
     max_archive_bytes: int
     shard_bytes: int
+    skip_dirs: frozenset[str] = DEFAULT_SKIP_DIRS
 
     @classmethod
     def from_params(cls, params: dict[str, Any], root: Path = Path()) -> IngestConfig:
@@ -68,12 +86,24 @@ class IngestConfig:
                     f"ingest.inputs: format {fmt!r} for {spec.get('path')!r} is not one of {FORMATS}"
                 )
             stack = StackInput.from_params(spec, root) if fmt == "stackv2" else None
-            specs.append(InputSpec(root / spec["path"], fmt, spec.get("source"), stack))
+            licence = spec.get("license")
+            if licence is not None and (
+                fmt not in ("repo", "repos") or not isinstance(licence, str) or not licence
+            ):
+                raise ValueError(
+                    f"ingest.inputs: license {licence!r} for {spec.get('path')!r}: a non-empty SPDX string, "
+                    "for the repo and repos formats only"
+                )
+            specs.append(InputSpec(root / spec["path"], fmt, spec.get("source"), stack, licence))
+        skip = ingest.get("skip_dirs", sorted(DEFAULT_SKIP_DIRS))
+        if not isinstance(skip, list) or not all(isinstance(d, str) and d and "/" not in d for d in skip):
+            raise ValueError(f"ingest.skip_dirs must be a list of folder names, not {skip!r}")
         return cls(
             inputs=tuple(specs),
             max_bytes=int(ingest["max_bytes"]),
             max_archive_bytes=int(ingest["max_archive_bytes"]),
             shard_bytes=int(params.get("shards", {}).get("max_bytes", 64 << 20)),
+            skip_dirs=frozenset(skip),
         )
 
 
@@ -81,8 +111,17 @@ def _children(path: Path) -> list[Path]:
     return sorted(path.iterdir(), key=lambda p: p.name)
 
 
-def iter_input(spec: InputSpec, cfg: IngestConfig) -> Iterator[RawItem]:
-    """All items of one configured input, in a deterministic order."""
+def _repo(
+    root: Path, spec: InputSpec, source: str, cfg: IngestConfig, skipped: Counter[str]
+) -> Iterator[RawItem]:
+    """One repository's files: its licence from the input entry, else from its own files."""
+    origin = Origin(source, root.name, None, spec.license or repo_licence(root))
+    yield from walk_folder(root, origin, cfg.max_bytes, skip=cfg.skip_dirs, skipped=skipped)
+
+
+def iter_input(spec: InputSpec, cfg: IngestConfig, skipped: Counter[str]) -> Iterator[RawItem]:
+    """All items of one configured input, in a deterministic order (folders skipped by name are
+    counted in ``skipped``)."""
     path = spec.path
     if not path.exists():
         raise FileNotFoundError(
@@ -102,7 +141,7 @@ def iter_input(spec: InputSpec, cfg: IngestConfig) -> Iterator[RawItem]:
         yield from iter_stackv2(path, spec.stackv2, cfg.max_bytes, spec.source or "stackv2")
         return
     if spec.format == "repo":
-        yield from walk_folder(path, Origin(spec.source or "local", path.name), cfg.max_bytes)
+        yield from _repo(path, spec, spec.source or "local", cfg, skipped)
         return
     source = spec.source or ("npm" if spec.format == "npm" else "local")
     loose = Origin(source, path.name)
@@ -114,7 +153,10 @@ def iter_input(spec: InputSpec, cfg: IngestConfig) -> Iterator[RawItem]:
         elif child.is_dir() and spec.format == "npm":
             yield from iter_package_tree(child, cfg.max_bytes, source)
         elif child.is_dir():
-            yield from walk_folder(child, Origin(source, child.name), cfg.max_bytes)
+            if child.name in cfg.skip_dirs:
+                skipped[child.name] += 1
+                continue
+            yield from _repo(child, spec, source, cfg, skipped)
         elif spec.format == "npm" and is_archive(child):
             yield from iter_tarball(child, cfg.max_bytes, cfg.max_archive_bytes, source)
         else:
@@ -178,7 +220,8 @@ def run_ingest(
         ShardWriter(out_dir / "docs", DOC_SCHEMA, cfg.shard_bytes) as docs,
         RemovedLog(out_dir / "removed", STAGE, cfg.shard_bytes) as removed,
     ):
-        items = (item for spec in cfg.inputs for item in iter_input(spec, cfg))
+        skipped: Counter[str] = Counter()
+        items = (item for spec in cfg.inputs for item in iter_input(spec, cfg, skipped))
         for item in progress(items, desc="ingest", unit="file"):
             docs_in += 1
             try:
@@ -201,6 +244,7 @@ def run_ingest(
         "docs_out": docs_out,
         "bytes_out": bytes_out,
         "removed": removed_counts,
+        "skipped_dirs": dict(sorted(skipped.items())),  # folders not entered (ingest.skip_dirs)
         "by_lang": {lang: dict(c) for lang, c in sorted(by_lang.items())},
     }
     if docs_in != docs_out + sum(removed_counts.values()):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,8 +42,17 @@ def read_regular_file(path: str | Path, max_bytes: int) -> tuple[bytes | None, s
         os.close(fd)
 
 
-def walk_folder(root: str | Path, origin: Origin, max_bytes: int, prefix: str = "") -> Iterator[RawItem]:
-    """Yield every non-directory entry under ``root`` with its path relative to ``root``."""
+def walk_folder(
+    root: str | Path,
+    origin: Origin,
+    max_bytes: int,
+    prefix: str = "",
+    skip: frozenset[str] = frozenset(),
+    skipped: Counter[str] | None = None,
+) -> Iterator[RawItem]:
+    """Yield every non-directory entry under ``root`` with its path relative to ``root``, except
+    inside folders named in ``skip`` (version control and dependency folders: a repository's
+    ``.git`` is not its code), which are counted by name in ``skipped``."""
     stack: list[tuple[str, str]] = [(os.fspath(root), prefix)]
     while stack:
         directory, rel = stack.pop()
@@ -64,7 +74,11 @@ def walk_folder(root: str | Path, origin: Origin, max_bytes: int, prefix: str = 
                         origin, shown, reason="symlink", detail=f"-> {display_path(os.readlink(entry.path))}"
                     )
                 elif entry.is_dir(follow_symlinks=False):
-                    subdirs.append((entry.path, child_rel))
+                    if entry.name in skip:
+                        if skipped is not None:
+                            skipped[entry.name] += 1
+                    else:
+                        subdirs.append((entry.path, child_rel))
                 elif entry.is_file(follow_symlinks=False):
                     data, reason, detail = read_regular_file(entry.path, max_bytes)
                     yield RawItem(origin, shown, data=data, reason=reason, detail=detail)
