@@ -31,7 +31,7 @@ from codeprep.shards import DOC_SCHEMA, RemovedLog, ShardWriter, doc_id
 from codeprep.sources import flags
 from codeprep.sources.archive import is_archive
 from codeprep.sources.decode import check_text, decode_bytes
-from codeprep.sources.item import Origin, RawItem, display_path
+from codeprep.sources.item import UNKNOWN_LICENSE, Origin, RawItem, display_path
 from codeprep.sources.languages import language_of
 from codeprep.sources.licence_text import repo_licence
 from codeprep.sources.npm import iter_package_tree, iter_tarball
@@ -144,7 +144,7 @@ def iter_input(spec: InputSpec, cfg: IngestConfig, skipped: Counter[str]) -> Ite
         yield from _repo(path, spec, spec.source or "local", cfg, skipped)
         return
     source = spec.source or ("npm" if spec.format == "npm" else "local")
-    loose = Origin(source, path.name)
+    loose = Origin(source, path.name, None, spec.license or UNKNOWN_LICENSE)
     for child in _children(path):
         if child.is_symlink():
             yield RawItem(
