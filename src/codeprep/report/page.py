@@ -4,16 +4,20 @@
 ``dvc_render.render_html`` is not called directly: it first tries its template argument as a file
 path, and a page-sized template string fails that check (``File name too long``). Its two steps —
 add each renderer's scripts and HTML, then fill ``{scripts}`` and ``{plot_divs}`` — are done here with
-the same ``HTML`` class. Like every ``dvc plots show`` page, the charts need vega, vega-lite and
-vega-embed from cdn.jsdelivr.net (``VegaRenderer.SCRIPTS``) when the page is viewed; without network
-the card and its tables still read, the charts stay empty. No timestamp or path of this machine is
-written, so the page is byte-identical for the same inputs.
+the same ``HTML`` class. Unlike a ``dvc plots show`` page, which loads vega from a CDN when viewed,
+each chart is rendered to SVG when the page is built (:func:`static_chart`), so the page draws
+offline. No timestamp or path of this machine is written, so the page is byte-identical for the same
+inputs.
 """
 
 from __future__ import annotations
 
 import html
+import json
+import re
 
+import vl_convert
+from dvc_render.base import Renderer
 from dvc_render.html import HTML
 from markdown_it import MarkdownIt
 
@@ -34,9 +38,31 @@ def render_page(card: str, charts: Charts) -> str:
     """The page: card, list of plots without data, then the charts."""
     document = HTML(_template(card, charts.missing))
     for renderer in charts.renderers:
-        document.with_scripts(renderer.SCRIPTS)
-        document.with_element(renderer.generate_html())
+        document.with_element(static_chart(renderer))
     return document.embed()
+
+
+def static_chart(renderer: Renderer) -> str:
+    """The chart ``dvc plots show`` would draw, rendered here to SVG from the same Vega-Lite spec
+    (vl-convert compiles vega and vega-lite in), so the page draws with no network and no script.
+    The spec rides along as a JSON data island (never executed) for readers and tests. vega numbers
+    its clip paths and gradients per process: they are renumbered per chart so the page is byte-identical and two
+    charts never share an id."""
+    spec = renderer.get_filled_template()
+    chart_id = renderer.remove_special_chars(renderer.name)
+    svg = vl_convert.vegalite_to_svg(spec)
+    refs: dict[str, str] = {}
+    svg = re.sub(
+        r"\b(?:clip|gradient_|pattern_)\d+\b",
+        lambda m: refs.setdefault(m.group(0), f"{chart_id}-ref{len(refs)}"),
+        svg,
+    )
+    island = json.dumps(spec, sort_keys=True).replace("</", "<\\/")
+    body = (
+        f'<figure class="plot" id="{chart_id}">{svg}'
+        f'<script type="application/json" class="vega-lite-spec">{island}</script></figure>'
+    )
+    return body  # elements are inserted with str.replace: their braces need no escaping
 
 
 def _template(card: str, missing: list[str]) -> str:
