@@ -53,7 +53,7 @@ def test_explain_dropped_file_says_why(workspace: Path) -> None:
 def test_explain_ambiguous_and_unknown(workspace: Path) -> None:
     runner = CliRunner()
     ambiguous = runner.invoke(main, ["explain", "index.js"])
-    assert ambiguous.exit_code == 0 and "2 records match" in ambiguous.output
+    assert ambiguous.exit_code != 0 and "2 records match" in ambiguous.output
     assert "demo@1.0.0/lib/index.js" in ambiguous.output and "demo@1.0.0/index.js" in ambiguous.output
     unknown = runner.invoke(main, ["explain", "nope.js"])
     assert unknown.exit_code != 0 and "no record matches" in unknown.output
@@ -103,3 +103,16 @@ def test_explain_shows_signals_thresholds_and_the_deciding_rule(
     assert "[filter] REMOVED  reason=too_long" in result.output
     assert "FAIL  too_long" in result.output and "(filter.javascript.max_chars)" in result.output
     assert "pass  too_short" in result.output and "pass  syntax_error" in result.output
+
+
+def test_explain_stage_filter_and_the_dedup_rule(workspace: Path) -> None:
+    from codeprep.explain import dedup_rule
+
+    runner = CliRunner()
+    only = runner.invoke(main, ["explain", "demo/lib/index.js", "--stage", "ingest"])
+    assert only.exit_code == 0 and "[ingest] KEPT" in only.output
+    none = runner.invoke(main, ["explain", "demo/lib/index.js", "--stage", "dedup"])
+    assert none.exit_code != 0 and "stage 'dedup' has no row" in none.output
+    near = dedup_rule("near_duplicate", {"threshold": 0.85, "ngram": 5, "verify": "exact"})
+    assert "exact shingle-set Jaccard >= 0.85 (dedup.threshold)" in near and "(dedup.ngram)" in near
+    assert "no threshold" in dedup_rule("exact_duplicate", {})

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from codeprep.explain import MAX_MATCHES, format_hits, locator, resolve, sample_ids
+from codeprep.explain import MAX_MATCHES, dedup_rule, format_hits, locator, resolve, sample_ids
+from codeprep.params import load_params
 
 
 @click.group()
@@ -21,27 +22,37 @@ def main() -> None:
 @click.argument("query")
 @click.option("--out", "out_root", default="out", show_default=True, type=click.Path(path_type=Path))
 @click.option("--lines", default=12, show_default=True, help="Content lines to print.")
-def explain(query: str, out_root: Path, lines: int) -> None:
-    """Print a record (by id, path, or repo/path) and every decision each stage made about it."""
+@click.option("--stage", "only_stage", default=None, help="Only this stage's decisions (e.g. dedup).")
+def explain(query: str, out_root: Path, lines: int, only_stage: str | None) -> None:
+    """Print a record (by id, path, or repo/path) and every decision each stage made about it.
+    Exits non-zero when nothing, or more than one record, matches."""
     ids, hits = resolve(query, out_root)
     if not ids:
         raise click.ClickException(f"no record matches {query!r} under {out_root}/ (run `dvc repro` first?)")
     if len(ids) > 1:
-        click.echo(f"{len(ids)} records match {query!r}; give an id or a longer path:")
-        for ident in ids[:MAX_MATCHES]:
-            first = next(h for h in resolve(ident, out_root)[1])
-            click.echo(f"  {ident}  {locator(first.row)}")
-        return
+        listing = [
+            f"  {ident}  {locator(next(h for h in resolve(ident, out_root)[1]).row)}"
+            for ident in ids[:MAX_MATCHES]
+        ]
+        click.echo("\n".join(listing))
+        raise click.ClickException(f"{len(ids)} records match {query!r}; give an id or a longer path (above)")
+    if only_stage is not None:
+        hits = [h for h in hits if h.stage == only_stage]
+        if not hits:
+            raise click.ClickException(f"stage {only_stage!r} has no row for {ids[0]}")
     click.echo(f"id: {ids[0]}")
     click.echo(format_hits(hits, lines))
+    params = load_params("params.yaml") if Path("params.yaml").exists() else None
+    dropped = [h for h in hits if h.kind == "removed" and h.stage == "dedup"]
+    if dropped and params is not None:
+        click.echo("    rule: " + dedup_rule(dropped[-1].row["reason"], params.get("dedup") or {}))
     with_signals = [h for h in hits if h.kind == "docs" and "syntax_ok" in h.row]
-    if with_signals and Path("params.yaml").exists():
+    if with_signals and params is not None and only_stage in (None, "signals", "filter"):
         from codeprep.filters.rules import evaluate, rules_for
-        from codeprep.params import load_params
 
         record = with_signals[-1].row
         click.echo(f"filter rules for {record['lang']} (thresholds from params.yaml; first FAIL decides):")
-        for result in evaluate(record, rules_for(load_params("params.yaml"), record["lang"])):
+        for result in evaluate(record, rules_for(params, record["lang"])):
             click.echo("    " + result.describe())
 
 

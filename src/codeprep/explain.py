@@ -103,7 +103,7 @@ def format_hits(hits: list[Hit], content_lines: int = 12) -> str:
         new = {k: v for k, v in row.items() if shown_fields.get(k, object()) != v}
         shown_fields.update(row)
         lines.append(f"[{hit.stage}] KEPT")
-        lines.extend(f"    {k}: {v}" for k, v in new.items())
+        lines.extend(f"    {k}: {_rounded(v)}" for k, v in new.items())
         if content is not None and hit is hits[0]:
             body = content.splitlines()
             lines.append(f"    content ({len(body)} lines, first {min(content_lines, len(body))}):")
@@ -114,6 +114,27 @@ def format_hits(hits: list[Hit], content_lines: int = 12) -> str:
     elif last is not None:
         lines.append(f"=> dropped at '{last.stage}' ({last.row['reason']})")
     return "\n".join(lines)
+
+
+def _rounded(value: Any) -> Any:
+    """Floats to four significant digits (a signal of 0.8123456789 reads as 0.8123)."""
+    return f"{value:.4g}" if isinstance(value, float) else value
+
+
+def dedup_rule(reason: str, dedup: dict[str, Any]) -> str:
+    """The rule behind a dedup removal, with its threshold and params key, as the filter rules say theirs."""
+    if reason == "exact_duplicate":
+        return "same content after normalising line endings and trailing spaces (exact; no threshold)"
+    threshold = dedup.get("threshold", 0.8)
+    how = (
+        "exact shingle-set Jaccard"
+        if dedup.get("verify", "exact") == "exact"
+        else "MinHash-estimated Jaccard"
+    )
+    return (
+        f"{how} >= {threshold} (dedup.threshold) with a member of its cluster, shingles of "
+        f"{dedup.get('ngram', 5)} tokens (dedup.ngram); the keeper rule chose another member"
+    )
 
 
 def sample_ids(directory: Path, n: int, seed: int = 0) -> list[str]:
