@@ -8,7 +8,7 @@ NODE_DIR := src/codeprep/signals/node
 NODE_STAMP := $(NODE_DIR)/node_modules/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: repro test install data lint format bench clean
+.PHONY: repro test install data lint format bench clean exps
 
 ## install: create .venv and install the pinned dependencies (requirements.lock) and codeprep itself
 install: $(STAMP) $(NODE_STAMP)
@@ -53,6 +53,12 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## exps: the experiments of HEAD, the few columns a review needs (fits 160 columns; `dvc exp show`
+## alone has over 1,000, every cell elided). Add your param: EXTRA='|filter\.default\.max_chars'
+EXP_COLUMNS = ^(Experiment|Created|dedup\.threshold|duplication_rate|bpb\.f32\.all\.mean|bpb\.q4_k_m\.all\.mean|completion_bpb\.f32\.mean$(EXTRA))$$
+exps: install
+	$(BIN)/dvc exp show --no-pager --drop '.*' --keep '$(EXP_COLUMNS)'
 
 ## bench: run the benchmarks (figures go to bench/results/); needs `make repro` first; the proxy
 ## sensitivity runs take about 40 minutes per corpus on 2 cores
