@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
+import re
 from pathlib import Path
 
 import numpy as np
@@ -308,3 +309,26 @@ def test_signature_shards_round_trip(tmp_path: Path) -> None:
     assert isinstance(_NoRemovals("minhash"), RemovedLog)  # what a map task receives as its log
     with pytest.raises(RuntimeError, match="does not drop"):
         _NoRemovals("minhash").drop("x", "y")
+
+
+def test_a_map_stage_ends_with_one_summary_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Quiet in CI (no bar), but always one line: documents in, kept, removed and the rate."""
+    docs = write_docs(tmp_path / "filter", corpus())
+    run_dedup(
+        DedupParams(spill_dir=str(tmp_path / "spill")),
+        docs,
+        _signatures(tmp_path, docs),
+        tmp_path / "d",
+        tmp_path / "d.json",
+        tmp_path / "p",
+        ExecuteParams(),
+    )
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("dedup: ")]
+    assert len(lines) == 1 and re.fullmatch(
+        r"dedup: 7 documents in, 3 kept, 4 removed; [0-9.]+ MB in [0-9.]+ s \([0-9.]+ MB/s\)", lines[0]
+    ), lines
+
+
+def _signatures(tmp: Path, docs: Path) -> Path:
+    run_minhash(MinHashParams(), docs, tmp / "sig", tmp / "m.json", ExecuteParams())
+    return tmp / "sig"

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 from conftest import signals_record
 
@@ -222,3 +223,32 @@ def test_instruction_records_join_the_splits_and_the_mix_at_their_share(tmp_path
     assert "instruct" not in without["achieved"]  # instruct_share 0: the stream is left out
     with pytest.raises(ValueError, match="instruct_share"):
         MixParams.from_params({"instruct_share": 1.0})
+
+
+def test_the_mix_says_how_to_read_it_and_the_loader_reads_it(tokenized: Path, tmp_path: Path) -> None:
+    """``out/mix/meta.json`` carries dtype, vocabulary, EOS and the index columns; the nanoGPT-style
+    loader memory-maps the stream with it, and every indexed document ends with EOS."""
+    from codeprep.mix.loader import batch, open_mix
+    from codeprep.mix.stage import INDEX_COLUMNS
+
+    target = {"js_ts": 0.4, "xml_html": 0.2, "md_mdx": 0.2, "css": 0.1, "other": 0.1}
+    metrics = run_mix(
+        MixParams(target=target, seed=1),
+        tokenized / "out",
+        tmp_path / "mix",
+        tmp_path / "m.json",
+        tmp_path / "m.csv",
+    )
+    tokens, meta = open_mix(tmp_path / "mix")
+    assert meta["tokens"] == metrics["tokens"] == len(tokens) and meta["dtype"] == "<u2"
+    assert (
+        set(meta["index"])
+        == set(INDEX_COLUMNS)
+        == set(pq.read_schema(tmp_path / "mix" / "index.parquet").names)
+    )
+    index = pq.read_table(tmp_path / "mix" / "index.parquet")
+    ends = (index.column("start").to_numpy() + index.column("length").to_numpy() - 1).tolist()
+    assert {int(tokens[e]) for e in ends} == {meta["eos_id"]}
+    x, y = batch(tokens, block=16, size=4, rng=np.random.default_rng(0))
+    assert x.shape == y.shape == (4, 16) and np.array_equal(x[:, 1:], y[:, :-1])
+    assert int(x.max()) < meta["vocab_size"]

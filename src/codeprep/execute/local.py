@@ -12,16 +12,17 @@ from __future__ import annotations
 import multiprocessing
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from codeprep.execute.params import ExecuteParams
 from codeprep.execute.ray_backend import map_tasks
-from codeprep.progress import progress
+from codeprep.progress import ShardMeter
 from codeprep.shards import RemovedLog, ShardFile, publish, shard_name, shard_paths, staging_dir
 
 #: ``task(in_path, out, removed) -> stats``: read one input shard, write kept rows to ``out`` and
@@ -93,16 +94,25 @@ def map_shards(
     out_stage = staging_dir(out_dir.resolve())
     removed_stage = staging_dir(removed_dir.resolve()) if removed_dir is not None else None
     args = [(task, i, path, out_stage, removed_stage, schema, stage) for i, path in enumerate(inputs)]
+    meter = ShardMeter(
+        stage, [p.stat().st_size for p in inputs], [pq.ParquetFile(p).metadata.num_rows for p in inputs]
+    )
     if execute.backend == "ray":
         results = map_tasks(run_one, args, execute, desc=stage, unit="shard")
     elif execute.workers <= 1 or len(inputs) == 1:
-        results = [run_one(*a) for a in progress(args, desc=stage, unit="shard")]
+        results = []
+        for a in args:
+            results.append(run_one(*a))
+            meter.done(results[-1].index)
     else:
         # spawn, not fork: pyarrow and tree-sitter hold threads and state a fork would copy mid-flight
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=min(execute.workers, len(inputs)), mp_context=context) as pool:
-            futures = [pool.submit(run_one, *a) for a in args]
-            results = [f.result() for f in progress(futures, desc=stage, unit="shard")]
+            results = []
+            for future in as_completed([pool.submit(run_one, *a) for a in args]):
+                results.append(future.result())
+                meter.done(results[-1].index)
+    meter.close(sum(sum(r.removed.values()) for r in results))
     publish(out_stage, out_dir)
     if removed_stage is not None and removed_dir is not None:
         publish(removed_stage, removed_dir)

@@ -10,6 +10,7 @@ on the natural distribution. ``achieved`` is measured on what was written.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +83,33 @@ def _uniform(seed: int, doc: str) -> float:
     return int.from_bytes(digest, "little") / 2**64
 
 
+#: What each column of ``out/mix/index.parquet`` holds (also written into ``out/mix/meta.json``).
+INDEX_COLUMNS = {
+    "id": "document id (as in every stage's shards; `codeprep explain <id>`)",
+    "lang": "document language",
+    "start": "offset of the document's first token in tokens.bin, in tokens (not bytes)",
+    "length": "tokens of the document, its language tag and EOS included",
+    "copy": "0 for a document's first copy in the mix, 1, 2... for the repeats the mix plan asked for",
+}
+
+
+def write_meta(tokenize_dir: Path, out_dir: Path, tokens: int, documents: int) -> None:
+    """``out/mix/meta.json``: what a trainer needs to read ``tokens.bin`` without this package."""
+    source = json.loads((tokenize_dir / "meta.json").read_text())
+    meta = {
+        "dtype": source["dtype"],
+        "vocab_size": source["vocab_size"],
+        "eos_id": source["eos_id"],
+        "pad_id": source["pad_id"],
+        "layout": source["layout"],
+        "tokens": tokens,
+        "documents": documents,
+        "tokenizer": "out/tokenize/tokenizer",
+        "index": INDEX_COLUMNS,
+    }
+    (out_dir / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+
+
 def run_mix(
     params: MixParams, tokenize_dir: Path, out_dir: Path, metrics_path: Path, plot_path: Path
 ) -> dict[str, Any]:
@@ -118,6 +146,7 @@ def run_mix(
             written[GROUP_OF.get(langs[row], "other")] += length
     pq.write_table(pa.table(rows, schema=MIX_INDEX_SCHEMA), out_dir / "index.parquet", compression="zstd")
     total = sum(written.values())
+    write_meta(tokenize_dir, out_dir, total, len(order))
     achieved = {g: round(written[g] / total, 4) if total else 0.0 for g in target}
     metrics = {
         "target": target,

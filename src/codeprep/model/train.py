@@ -43,6 +43,7 @@ from codeprep.eval.bands import summarize
 from codeprep.metrics import write_csv
 from codeprep.model.environment import environment, resolve_device
 from codeprep.params import dataclass_from
+from codeprep.tokenize.hf_dirs import save_model
 from codeprep.tokenize.stage import read_split
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -242,8 +243,7 @@ def train(
         for lang, loss in validation_loss(model, tokenize_dir / "val", params).items():
             val[lang][seed] = loss
         target = seed_dir(out_dir, seed) / "model"
-        model.to("cpu").save_pretrained(str(target), safe_serialization=True)
-        tokenizer.save_pretrained(str(target))
+        save_model(model.to("cpu"), tokenizer, target)
     if plot_path is not None:
         write_csv(plot_path, _curve_rows(curves), ["step", "loss", "loss_min", "loss_max"])
     return {

@@ -30,6 +30,7 @@ from codeprep.params import dataclass_from
 from codeprep.shards import iter_batches
 from codeprep.signals.langid import split_repos
 from codeprep.tokenize import bpe
+from codeprep.tokenize.hf_dirs import save_tokenizer
 
 INDEX_SCHEMA = pa.schema(
     [
@@ -122,17 +123,26 @@ def _dtype(vocab: int) -> np.dtype:
     return np.dtype("<u2") if vocab <= 1 << 16 else np.dtype("<u4")
 
 
+def eos_id(tokenizer: Any) -> int:
+    """The id ending every document in the token streams."""
+    return (
+        tokenizer.convert_tokens_to_ids(bpe.EOS)
+        if bpe.EOS in tokenizer.get_vocab()
+        else tokenizer.eos_token_id
+    )
+
+
+#: How a split's (and the mix's) ``tokens.bin`` is laid out, for the meta.json readers see.
+LAYOUT = "documents back to back, each [language tag] + tokens + [EOS]; no header, no padding"
+
+
 def pack(
     tokenizer: Any, batches: Iterator[dict[str, list]], out_dir: Path, lang_tags: bool
 ) -> dict[str, Counter[str]]:
     """Write ``tokens.bin`` + ``index.parquet`` for one split; per-language token and byte counts."""
     out_dir.mkdir(parents=True, exist_ok=True)
     dtype = _dtype(len(tokenizer))
-    eos = (
-        tokenizer.convert_tokens_to_ids(bpe.EOS)
-        if bpe.EOS in tokenizer.get_vocab()
-        else tokenizer.eos_token_id
-    )
+    eos = eos_id(tokenizer)
     tag_id = (
         {lang: tokenizer.convert_tokens_to_ids(tag) for lang, tag in bpe.LANG_TAGS.items()}
         if lang_tags
@@ -191,7 +201,7 @@ def run_tokenize(
     else:
         texts = (t for batch in _docs(docs_dir, val, "train", params, instructions) for t in batch["content"])
         tokenizer = bpe.train(texts, params.vocab_size, params.min_frequency, params.lang_tags)
-    tokenizer.save_pretrained(str(out_dir / "tokenizer"))
+    save_tokenizer(tokenizer, out_dir / "tokenizer")
     stats = {}
     started = time.perf_counter()
     for split in SPLITS:
@@ -219,6 +229,13 @@ def run_tokenize(
         "vocab_size": len(tokenizer),
     }
     write_json(metrics_path, metrics)
-    meta = {"val_repos": sorted(val), "vocab_size": len(tokenizer), "dtype": _dtype(len(tokenizer)).str}
+    meta = {
+        "val_repos": sorted(val),
+        "vocab_size": len(tokenizer),
+        "dtype": _dtype(len(tokenizer)).str,
+        "eos_id": eos_id(tokenizer),
+        "pad_id": tokenizer.pad_token_id,
+        "layout": LAYOUT,
+    }
     (out_dir / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     return metrics
