@@ -325,7 +325,8 @@ def test_a_map_stage_ends_with_one_summary_line(tmp_path: Path, capsys: pytest.C
     )
     lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("dedup: ")]
     assert len(lines) == 1 and re.fullmatch(
-        r"dedup: 7 documents in, 3 kept, 4 removed; [0-9.]+ MB in [0-9.]+ s \([0-9.]+ MB/s\)", lines[0]
+        r"dedup: 7 documents in, 3 kept, 4 removed; [0-9.]+ MB of input shards in [0-9.]+ s \([0-9.]+ MB/s\)",
+        lines[0],
     ), lines
 
 

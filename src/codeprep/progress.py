@@ -22,7 +22,7 @@ def progress(items: Iterable[T], desc: str, unit: str = "it", total: int | None 
 
 
 class ShardMeter:
-    """Progress of a map stage in megabytes and documents of its input shards (a rate and an ETA a
+    """Progress of a map stage in megabytes (of the compressed input shards) and documents (a rate and an ETA a
     reader can judge, where "1/3 shards" sits still for a minute), and one summary line at the end
     on every output, CI logs included: documents in, kept, removed, MB/s."""
 
@@ -50,7 +50,8 @@ class ShardMeter:
         mb = sum(self.sizes) / 1e6
         line = (
             f"{self.desc}: {sum(self.rows):,} documents in, {sum(self.rows) - removed:,} kept, "
-            f"{removed:,} removed; {mb:.1f} MB in {seconds:.1f} s ({mb / seconds if seconds else 0:.1f} MB/s)"
+            f"{removed:,} removed; {mb:.1f} MB of input shards in {seconds:.1f} s "
+            f"({mb / seconds if seconds else 0:.1f} MB/s)"
         )
         print(line, file=sys.stderr)
         return line
