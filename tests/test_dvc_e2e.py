@@ -207,7 +207,7 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
     ]
 
     ingest = json.loads((root / "metrics" / "ingest.json").read_text())
-    assert set(ingest) == {"docs_in", "docs_out", "bytes_out", "removed", "by_lang"}
+    assert set(ingest) == {"docs_in", "docs_out", "bytes_out", "removed", "skipped_dirs", "by_lang"}
     assert ingest["docs_in"] == ingest["docs_out"] + sum(ingest["removed"].values())
     assert ingest["removed"] == {"binary": 1, "empty": 1}
     filtered = json.loads((root / "metrics" / "filter.json").read_text())
