@@ -47,7 +47,7 @@ import yaml
 from machine import machine_facts
 from stage_run import stage_command
 
-from codeprep.dedup.params import DOCS_PER_PARTITION
+from codeprep.dedup.params import DedupParams
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work" / "dedup_scale"
@@ -180,7 +180,7 @@ def measure(n: int, workers: int, seed: int, baseline: str | None, shape: str) -
     dedup = run_stage(
         stage_command("dedup.py", params_file, out=out, metrics=work / "dedup.json", **paths), work / "spill"
     )
-    result: dict[str, Any] = {"docs": n, "partitions": max(workers, -(-n // DOCS_PER_PARTITION))}
+    result: dict[str, Any] = {"docs": n, "partitions": DedupParams().partitions_for(n, workers)}
     for name, part in (("minhash", minhash), ("dedup", dedup)):
         result[name] = {**part, "per_doc_us": round(part["seconds"] / n * 1e6, 1)}
     if baseline is not None:

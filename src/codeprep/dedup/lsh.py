@@ -11,7 +11,7 @@ key and group each partition on its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 
 import numpy as np
@@ -26,16 +26,18 @@ _M = np.uint64(0xFF51AFD7ED558CCD)
 VERIFY_BLOCK = 8_192
 
 
-def _false_positive(threshold: float, bands: int, rows: int) -> float:
+def _integral(f: Callable[[float], float], lo: float, hi: float) -> float:
     from scipy import integrate  # here, not at the top: a dedup worker never needs it (0.3 s to import)
 
-    return integrate.quad(lambda s: 1 - (1 - s**rows) ** bands, 0.0, threshold)[0]
+    return integrate.quad(f, lo, hi)[0]
+
+
+def _false_positive(threshold: float, bands: int, rows: int) -> float:
+    return _integral(lambda s: 1 - (1 - s**rows) ** bands, 0.0, threshold)
 
 
 def _false_negative(threshold: float, bands: int, rows: int) -> float:
-    from scipy import integrate
-
-    return integrate.quad(lambda s: (1 - s**rows) ** bands, threshold, 1.0)[0]
+    return _integral(lambda s: (1 - s**rows) ** bands, threshold, 1.0)
 
 
 @cache

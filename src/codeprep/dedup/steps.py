@@ -47,7 +47,6 @@ class Steps:
         self.documents = documents
         self._stack = ExitStack()
         self._pool: Executor | None = None
-        self.ran: dict[str, int] = {}  # step -> tasks actually run (not resumed): for tests and logs
 
     def __enter__(self) -> Steps:
         if self.execute.backend == "ray":
@@ -67,7 +66,6 @@ class Steps:
         """Statistics of tasks ``0 .. tasks-1`` of ``step``, in task order."""
         results: list[dict[str, Any] | None] = [context.spill.completed(step, t) for t in range(tasks)]
         todo = [t for t in range(tasks) if results[t] is None]
-        self.ran[step] = len(todo)
         if self.execute.backend == "ray" and todo:
             done = map_tasks(_call, [(fn, context, t) for t in todo], self.execute, desc=f"dedup {step}")
             for t, stats in zip(todo, done, strict=True):

@@ -98,7 +98,7 @@ def map_shards(
         stage, [p.stat().st_size for p in inputs], [pq.ParquetFile(p).metadata.num_rows for p in inputs]
     )
     if execute.backend == "ray":
-        results = map_tasks(run_one, args, execute, desc=stage, unit="shard")
+        results = map_tasks(run_one, args, execute, desc=stage, unit="shard", on_done=meter.done)
     elif execute.workers <= 1 or len(inputs) == 1:
         results = []
         for a in args:

@@ -72,26 +72,25 @@ def map_tasks(
     execute: ExecuteParams,
     desc: str,
     unit: str = "task",
-    shared: tuple[Any, ...] = (),
+    on_done: Callable[[int], None] | None = None,
 ) -> list[R]:
-    """``[fn(*shared, *call) for call in calls]``, each call a Ray task. ``shared`` objects (a large
-    array every task reads) go to the object store once and reach every task by reference (numpy
-    arrays zero-copy), instead of being pickled into every call."""
+    """``[fn(*call) for call in calls]``, each call a Ray task. Progress: a bar of finished calls,
+    or, given ``on_done``, that callback with each finished call's index (the caller's own meter)."""
     import ray
 
     results: list[Any] = [None] * len(calls)
     with session(execute):
-        remote = ray.remote(num_cpus=1)(fn)
-        refs = [ray.put(obj) for obj in shared]
-        done = _completed(remote, refs, calls, execute.workers)
-        for index, result in progress(done, desc=desc, unit=unit, total=len(calls)):
+        done = _completed(ray.remote(num_cpus=1)(fn), calls, execute.workers)
+        if on_done is None:
+            done = progress(done, desc=desc, unit=unit, total=len(calls))
+        for index, result in done:
             results[index] = result
+            if on_done is not None:
+                on_done(index)
     return results
 
 
-def _completed(
-    remote: Any, refs: list[Any], calls: Sequence[tuple[Any, ...]], limit: int
-) -> Iterator[tuple[int, Any]]:
+def _completed(remote: Any, calls: Sequence[tuple[Any, ...]], limit: int) -> Iterator[tuple[int, Any]]:
     """``(call index, result)`` as tasks finish, with at most ``limit`` submitted and unfinished."""
     import ray
 
@@ -100,7 +99,7 @@ def _completed(
     try:
         while submitted < len(calls) or in_flight:
             while submitted < len(calls) and len(in_flight) < limit:
-                in_flight[remote.remote(*refs, *calls[submitted])] = submitted
+                in_flight[remote.remote(*calls[submitted])] = submitted
                 submitted += 1
             [ready], _ = ray.wait(list(in_flight), num_returns=1)
             index = in_flight.pop(ready)

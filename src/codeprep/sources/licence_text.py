@@ -9,12 +9,11 @@ clause), copyright lines and wrapping vary everywhere else, and a file that matc
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 from codeprep.sources.item import UNKNOWN_LICENSE
-from codeprep.sources.npm import normalise_license
+from codeprep.sources.npm import origin_from_package_json, read_package_json
 from codeprep.sources.walk import read_regular_file
 
 MAX_LICENCE_BYTES = 1 << 20
@@ -57,15 +56,9 @@ def spdx_of_text(text: str) -> str | None:
 
 def repo_licence(root: Path) -> str:
     """The licence of the repository at ``root``: package.json's field, else its licence file's."""
-    package = root / "package.json"
-    if package.is_file() and not package.is_symlink():
-        data, _, _ = read_regular_file(package, MAX_LICENCE_BYTES)
-        try:
-            meta = json.loads(data.decode("utf-8-sig")) if data is not None else None
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-            meta = None
-        if isinstance(meta, dict) and (found := normalise_license(meta)) != UNKNOWN_LICENSE:
-            return found
+    found = origin_from_package_json(read_package_json(root), root.name).license
+    if found != UNKNOWN_LICENSE:
+        return found
     for path in sorted(p for p in root.iterdir() if LICENCE_FILES.match(p.name)) if root.is_dir() else []:
         if path.is_file() and not path.is_symlink():
             data, _, _ = read_regular_file(path, MAX_LICENCE_BYTES)

@@ -77,9 +77,16 @@ def iter_tarball(path: Path, max_bytes: int, max_total_bytes: int, source: str =
         yield RawItem(origin, shown, data=member.data, reason=member.reason, detail=member.detail)
 
 
-def iter_package_tree(root: Path, max_bytes: int, source: str = "npm") -> Iterator[RawItem]:
+def read_package_json(root: Path) -> bytes | None:
+    """The bytes of the ``package.json`` at the top of a folder (None when there is none, it is a
+    symlink, or it is unreadable or too large)."""
     pkg = root / "package.json"
-    data = None
-    if pkg.is_file() and not pkg.is_symlink():
-        data, _, _ = read_regular_file(pkg, MAX_PACKAGE_JSON_BYTES)
-    yield from walk_folder(root, origin_from_package_json(data, root.name, source), max_bytes)
+    if not pkg.is_file() or pkg.is_symlink():
+        return None
+    return read_regular_file(pkg, MAX_PACKAGE_JSON_BYTES)[0]
+
+
+def iter_package_tree(root: Path, max_bytes: int, source: str = "npm") -> Iterator[RawItem]:
+    yield from walk_folder(
+        root, origin_from_package_json(read_package_json(root), root.name, source), max_bytes
+    )
