@@ -582,28 +582,31 @@ def keepers(run: Run, part: int) -> dict[str, Any]:
 def fates(run: Run, part: int, check: Search) -> dict[str, Any]:
     """What an exact duplicate of each shard keeper linked to a rep of this partition says: a
     duplicate of the rep, or, when the rep went as a near duplicate, of the document its cluster
-    kept [shard keeper]. Also the sizes of exact-only clusters, and the residual round's bands over
-    the reps that stay."""
+    kept [shard keeper]. Only groups of two or more copies have a fate (most documents are alone,
+    and a document alone is never removed here). Also the sizes of exact-only clusters, and the
+    residual round's bands over the reps that stay."""
     reps = run.spill.read("reps", part, DOC_SCHEMA)
     fate = {row["node"]: row for row in run.spill.read("outcomes", part, OUTCOME_SCHEMA).to_pylist()}
     rep_nodes = _column(reps, "node").tolist()
+    copies = _column(reps, "copies").tolist()
+    shared = [i for i, c in enumerate(copies) if c > 1]
     detail = {}
-    for node, meta in zip(rep_nodes, _metas(reps), strict=True):
-        after = fate.get(node)
+    for i, meta in zip(shared, _metas(reps.take(pa.array(shared, pa.int64()))), strict=True):
+        after = fate.get(rep_nodes[i])
         if after is not None and after["removed"]:
-            detail[node] = (
+            detail[rep_nodes[i]] = (
                 f"duplicate of {after['keeper_id']} ({after['keeper_where']}); estimated jaccard {after['jaccard']:.3f}"
                 f"; same normalised content as {meta.id}, itself a near duplicate"
             )
         else:
-            detail[node] = f"duplicate of {meta.id} ({meta.where}); estimated jaccard 1.000"
+            detail[rep_nodes[i]] = f"duplicate of {meta.id} ({meta.where}); estimated jaccard 1.000"
     links = run.spill.read("links", part, LINK_SCHEMA)
+    links = links.filter(pa.array([r in detail for r in _column(links, "rep").tolist()], pa.bool_()))
     keepers_ = _column(links, "node")
     to = _column(links, "rep")
     told = pa.table(
         {"node": keepers_, "rep": to, "detail": [detail[r] for r in to.tolist()]}, schema=FATE_SCHEMA
     )
-    copies = _column(reps, "copies").tolist()
     sizes = Counter(c for node, c in zip(rep_nodes, copies, strict=True) if c > 1 and node not in fate)
     kept = reps.filter(
         pa.array([not (node in fate and fate[node]["removed"]) for node in rep_nodes], pa.bool_())
@@ -616,17 +619,23 @@ def fates(run: Run, part: int, check: Search) -> dict[str, Any]:
 
 
 def exact_removals(run: Run, part: int) -> dict[str, Any]:
-    """Every document that is not its rep, with its shard keeper's fate [input shard]."""
+    """Every document that is not its rep, with its shard keeper's fate [input shard]. A shard
+    keeper without a fate is alone in the corpus: it stays, and only it links to itself."""
     fates_ = run.spill.read("fates", part, FATE_SCHEMA)
-    index = _by_node(fates_)
+    known, order = _by_node(fates_)
     removals = []
     for batch in run.spill.batches("local", part, LINK_SCHEMA):
-        nodes = _column(batch, "node")
-        rows = _lookup(index, _column(batch, "rep"))
-        rep = _column(fates_, "rep")[rows]
-        gone = nodes != rep
+        nodes, keeper = _column(batch, "node"), _column(batch, "rep")
+        pos = np.searchsorted(known, keeper)
+        found = np.zeros(len(keeper), dtype=bool)
+        if len(known):
+            found = known[np.minimum(pos, len(known) - 1)] == keeper
+        if np.any(~found & (nodes != keeper)):
+            raise RuntimeError("dedup: a document's shard keeper has no fate in its partition")
+        rows = order[pos[found]]
+        gone = nodes[found] != _column(fates_, "rep")[rows]
         details = fates_.column("detail").take(pa.array(rows[gone])).to_pylist()
-        removals.append(_removals(nodes[gone], "exact_duplicate", details))
+        removals.append(_removals(nodes[found][gone], "exact_duplicate", details))
     table = pa.concat_tables(removals) if removals else REMOVAL_SCHEMA.empty_table()
     outputs = {"exact_removals": route(table, run.shard_of(_column(table, "node")), len(run.docs))}
     return run.spill.write("exact_removals", part, outputs)
