@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from codeprep.metrics import write_csv, write_json
+from codeprep.metrics import write_csv, write_metrics
 from codeprep.model import ondevice
 from codeprep.model.bench import BenchParams, run_bench
 from codeprep.model.train import ProxyParams
@@ -27,7 +27,7 @@ def main(
     params = load_params(params_path)
     seeds = ProxyParams.from_params(params.get("train_proxy")).seeds
     bench = BenchParams.from_params(params.get("bench"))
-    write_json(metrics_path, run_bench(bench, seeds, Path(train_dir), Path(tokenize_dir), Path(out_dir)))
+    write_metrics(metrics_path, run_bench(bench, seeds, Path(train_dir), Path(tokenize_dir), Path(out_dir)))
     rows = ondevice.rows()
     write_csv(ondevice_path, rows, list(rows[0]))
 

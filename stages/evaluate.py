@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from codeprep.metrics import write_json
+from codeprep.metrics import write_metrics
 from codeprep.model.evaluate import run_evaluate
 from codeprep.model.train import ProxyParams
 from codeprep.params import load_params
@@ -21,7 +21,7 @@ from codeprep.stage_options import input_path, output_path, params_option
 @output_path("--metrics", "metrics_path", "metrics/eval.json")
 def main(params_path: str, train_dir: str, bench_dir: str, suite_dir: str, metrics_path: str) -> None:
     params = ProxyParams.from_params(load_params(params_path).get("train_proxy"))
-    write_json(metrics_path, run_evaluate(params, Path(train_dir), Path(bench_dir), Path(suite_dir)))
+    write_metrics(metrics_path, run_evaluate(params, Path(train_dir), Path(bench_dir), Path(suite_dir)))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from codeprep.metrics import write_csv, write_json
+from codeprep.metrics import write_csv, write_metrics
 from codeprep.params import load_params
 from codeprep.signals.langid import LangIdParams, save, train
 from codeprep.stage_options import output_path, params_option
@@ -42,7 +42,7 @@ def main(
     metrics = {key: evaluation[key] for key in METRICS}
     metrics["train_repos"] = len(evaluation["train_repos"])
     metrics["test_repos"] = len(evaluation["test_repos"])
-    write_json(metrics_path, metrics)
+    write_metrics(metrics_path, metrics)
     write_csv(plot_path, evaluation["confusion"], ["actual", "predicted"])
 
 

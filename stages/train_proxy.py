@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from codeprep.metrics import write_json
+from codeprep.metrics import write_metrics
 from codeprep.model.train import ProxyParams, train
 from codeprep.params import load_params
 from codeprep.stage_options import input_path, output_path, params_option
@@ -32,7 +32,7 @@ def main(
         "train_seconds"
     )  # a timing: kept out of the metrics so they are identical run to run
     print(f"train_proxy: {len(params.seeds)} seed(s) in {seconds:.0f} s", file=sys.stderr)
-    write_json(metrics_path, result)
+    write_metrics(metrics_path, result)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -29,6 +30,8 @@ from conftest import (
     web_package,
     write_tree,
 )
+
+from codeprep.metrics import HEADLINE, read_metrics, split_metrics
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -166,56 +169,64 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
         ran = repo.reproduce()
     assert [stage.addressing for stage in ran] == STAGES
     untracked = _git(root, "status", "--porcelain", "--untracked-files=all").splitlines()
-    assert sorted(untracked) == [
-        "?? dvc.lock",
-        "?? metrics/bench.json",
-        "?? metrics/clean.json",
-        "?? metrics/decontam.json",
-        "?? metrics/dedup.json",
-        "?? metrics/eval.json",
-        "?? metrics/eval_suite.json",
-        "?? metrics/filter.json",
-        "?? metrics/gates.json",
-        "?? metrics/ingest.json",
-        "?? metrics/instruct.json",
-        "?? metrics/langid.json",
-        "?? metrics/licence_manifest.csv",
-        "?? metrics/minhash.json",
-        "?? metrics/mix.json",
-        "?? metrics/pairs.json",
-        "?? metrics/signals.json",
-        "?? metrics/synth.json",
-        "?? metrics/tokenize.json",
-        "?? metrics/train.json",
-        "?? out/.gitignore",
-        "?? out/clean/.gitignore",
-        "?? out/decontam/.gitignore",
-        "?? out/dedup/.gitignore",
-        "?? out/filter/.gitignore",
-        "?? out/gates/.gitignore",
-        "?? out/ingest/.gitignore",
-        "?? out/langid/.gitignore",
-        "?? out/minhash/.gitignore",
-        "?? out/signals/.gitignore",
-        "?? plots/dedup_cluster_sizes.csv",
-        "?? plots/dedup_jaccard.csv",
-        "?? plots/ingest_by_lang.csv",
-        "?? plots/langid_confusion.csv",
-        "?? plots/mix.csv",
-        "?? plots/ondevice.csv",
-        "?? plots/train_loss.csv",
-    ]
+    # The breakdowns go to metrics/detail/, a declared out as well: git versions them.
+    assert sorted(untracked) == sorted(
+        [
+            *(f"?? metrics/detail/{name}.json" for name in HEADLINE),
+            "?? dvc.lock",
+            "?? metrics/bench.json",
+            "?? metrics/clean.json",
+            "?? metrics/decontam.json",
+            "?? metrics/dedup.json",
+            "?? metrics/eval.json",
+            "?? metrics/eval_suite.json",
+            "?? metrics/filter.json",
+            "?? metrics/gates.json",
+            "?? metrics/ingest.json",
+            "?? metrics/instruct.json",
+            "?? metrics/langid.json",
+            "?? metrics/licence_manifest.csv",
+            "?? metrics/minhash.json",
+            "?? metrics/mix.json",
+            "?? metrics/pairs.json",
+            "?? metrics/signals.json",
+            "?? metrics/synth.json",
+            "?? metrics/tokenize.json",
+            "?? metrics/train.json",
+            "?? out/.gitignore",
+            "?? out/clean/.gitignore",
+            "?? out/decontam/.gitignore",
+            "?? out/dedup/.gitignore",
+            "?? out/filter/.gitignore",
+            "?? out/gates/.gitignore",
+            "?? out/ingest/.gitignore",
+            "?? out/langid/.gitignore",
+            "?? out/minhash/.gitignore",
+            "?? out/signals/.gitignore",
+            "?? plots/dedup_cluster_sizes.csv",
+            "?? plots/dedup_jaccard.csv",
+            "?? plots/ingest_by_lang.csv",
+            "?? plots/langid_confusion.csv",
+            "?? plots/mix.csv",
+            "?? plots/ondevice.csv",
+            "?? plots/train_loss.csv",
+        ]
+    )
+    for name in HEADLINE:  # the headline files hold no breakdown: `dvc exp show` stays readable
+        headline = json.loads((root / "metrics" / f"{name}.json").read_text())
+        assert headline == split_metrics(name, read_metrics(root / "metrics" / f"{name}.json"))[0]
+        assert not {"by_lang", "per_lang", "bpb_by_lang", "environment", "config"} & set(headline)
 
-    ingest = json.loads((root / "metrics" / "ingest.json").read_text())
+    ingest = read_metrics(root / "metrics" / "ingest.json")
     assert set(ingest) == {"docs_in", "docs_out", "bytes_out", "removed", "skipped_dirs", "by_lang"}
     assert ingest["docs_in"] == ingest["docs_out"] + sum(ingest["removed"].values())
     assert ingest["removed"] == {"binary": 1, "empty": 1}
-    filtered = json.loads((root / "metrics" / "filter.json").read_text())
+    filtered = read_metrics(root / "metrics" / "filter.json")
     assert set(filtered) == FILTER_METRIC_KEYS
     assert filtered["docs_in"] == ingest["docs_out"]
     assert filtered["docs_in"] == filtered["docs_out"] + sum(filtered["removed"].values())
     assert filtered["docs_out"] > 0 and filtered["syntax_validity"] == 1.0
-    dedup = json.loads((root / "metrics" / "dedup.json").read_text())
+    dedup = read_metrics(root / "metrics" / "dedup.json")
     assert set(dedup) == {
         "docs_in",
         "docs_out",
@@ -225,39 +236,39 @@ def test_dvc_repro_runs_the_pipeline_on_a_fixture(
         "clusters",
         "largest_cluster",
     }
-    cleaned = json.loads((root / "metrics" / "clean.json").read_text())
+    cleaned = read_metrics(root / "metrics" / "clean.json")
     assert cleaned["docs_in"] == filtered["docs_out"] and cleaned["broken_by_cleaning"] == 0
     assert cleaned["docs_in"] == cleaned["docs_out"] + sum(cleaned["removed"].values())
     assert dedup["docs_in"] == cleaned["docs_out"]
     assert dedup["docs_in"] == dedup["docs_out"] + sum(dedup["removed"].values())
-    decontam = json.loads((root / "metrics" / "decontam.json").read_text())
+    decontam = read_metrics(root / "metrics" / "decontam.json")
     assert decontam["docs_in"] == dedup["docs_out"]
     assert decontam["docs_in"] == decontam["docs_out"] + sum(decontam["removed"].values())
     # pkg5 is also an eval package: all of it goes; the template-made packages are near-duplicates
     assert decontam["removed"]["eval_package"] > 0 and decontam["eval_suite"]["overlap_left"] == 0
-    suite = json.loads((root / "metrics" / "eval_suite.json").read_text())
+    suite = read_metrics(root / "metrics" / "eval_suite.json")
     assert decontam["eval_suite"]["hash"] == suite["hash"] and suite["packages"] == 2
-    gates = json.loads((root / "metrics" / "gates.json").read_text())
+    gates = read_metrics(root / "metrics" / "gates.json")
     assert set(gates["gates"]) == set(yaml.safe_load((root / "params.yaml").read_text())["gates"])
     assert gates["failed"] == [] and (root / "out" / "gates" / "passed").is_file()
-    synth = json.loads((root / "metrics" / "synth.json").read_text())
+    synth = read_metrics(root / "metrics" / "synth.json")
     assert synth["templates"]["records"] > 0 and synth["mutants"]["validity"] == 1.0
-    instruct = json.loads((root / "metrics" / "instruct.json").read_text())
+    instruct = read_metrics(root / "metrics" / "instruct.json")
     assert instruct["records_in"] == instruct["records_out"] + sum(instruct["removed"].values())
     assert instruct["by_source"]["synth_template"]["in"] == synth["templates"]["records"]
-    tokenized = json.loads((root / "metrics" / "tokenize.json").read_text())
+    tokenized = read_metrics(root / "metrics" / "tokenize.json")
     assert (
         sum(s["docs"] for s in tokenized["splits"].values()) == decontam["docs_out"] + instruct["records_out"]
     )
-    mixed = json.loads((root / "metrics" / "mix.json").read_text())
+    mixed = read_metrics(root / "metrics" / "mix.json")
     assert mixed["tokens"] > 0 and set(mixed["achieved"]) == set(mixed["target"])
-    trained = json.loads((root / "metrics" / "train.json").read_text())
+    trained = read_metrics(root / "metrics" / "train.json")
     seeds = yaml.safe_load((root / "params.yaml").read_text())["train_proxy"]["seeds"]
     assert trained["steps"] == 2 and trained["params"] > 0 and trained["val_loss"]
     assert trained["seeds"] == seeds and len(trained["final_loss"]["per_seed"]) == len(seeds)
-    bench = json.loads((root / "metrics" / "bench.json").read_text())
+    bench = read_metrics(root / "metrics" / "bench.json")
     assert bench["params"] == trained["params"] and bench["tokens_per_s"] > 0
-    evaluation = json.loads((root / "metrics" / "eval.json").read_text())
+    evaluation = read_metrics(root / "metrics" / "eval.json")
     assert evaluation["suite_hash"] == suite["hash"] and set(evaluation["bpb"]) == {
         "torch",
         "f32",
@@ -296,12 +307,12 @@ def test_threshold_experiment_reruns_filter_only(isolated_env: Path, monkeypatch
     from dvc.cli import main as dvc_main
 
     root = _baseline(isolated_env / "repo", monkeypatch)
-    before = json.loads((root / "metrics" / "filter.json").read_text())
+    before = read_metrics(root / "metrics" / "filter.json")
     upstream = sorted(p for stage in STAGES[:3] for p in (root / "out" / stage).rglob("*") if p.is_file())
     mtimes = {p: p.stat().st_mtime_ns for p in upstream}
 
     assert dvc_main(["exp", "run", "-S", "filter.javascript.max_chars=60", "-q"]) == 0
-    after = json.loads((root / "metrics" / "filter.json").read_text())
+    after = read_metrics(root / "metrics" / "filter.json")
     assert after["removed"].get("too_long", 0) > before["removed"].get("too_long", 0)
     assert after["docs_out"] < before["docs_out"]
     assert {p: p.stat().st_mtime_ns for p in upstream} == mtimes  # nothing upstream was rewritten
@@ -336,7 +347,7 @@ def test_dedup_threshold_experiment_reuses_signatures(
     assert diff["docs_out"]["new"] >= diff["docs_out"]["old"] > 0
     # The evaluation suite is the same text in both runs (it reads no params), so they compare.
     before = json.loads(_git(root, "show", "HEAD:metrics/eval.json"))
-    after = json.loads((root / "metrics" / "eval.json").read_text())
+    after = read_metrics(root / "metrics" / "eval.json")
     assert after["suite_hash"] == before["suite_hash"]
     compared = subprocess.run(
         [os.path.join(os.path.dirname(sys.executable), "codeprep"), "compare", "HEAD", "workspace"],
@@ -347,6 +358,23 @@ def test_dedup_threshold_experiment_reuses_signatures(
     )
     assert compared.returncode == 0, compared.stderr
     assert "eval:bpb.torch.all" in compared.stdout and "Welch" in compared.stdout
+    # The README's experiment view (`make exps`, its --keep pattern read from the Makefile): the
+    # experiment's row with the threshold and the headline figures, in 160 columns.
+    columns = re.search(r"^EXP_COLUMNS = (.*)$", (PROJECT / "Makefile").read_text(), re.M)
+    assert columns is not None
+    keep = columns.group(1).replace("$(EXTRA)", "").replace("$$", "$")
+    dvc = os.path.join(os.path.dirname(sys.executable), "dvc")
+    shown = subprocess.run(
+        [dvc, "exp", "show", "--no-pager", "--drop", ".*", "--keep", keep],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "COLUMNS": "400"},
+    )
+    lines = shown.stdout.splitlines()
+    assert "0.85" in shown.stdout and "duplication_rate" in shown.stdout and "bpb" in shown.stdout
+    assert "…" not in shown.stdout and max(map(len, lines)) <= 160, shown.stdout
 
 
 # --- 2. dvc push / pull through an S3 remote (moto) ----------------------------------------------

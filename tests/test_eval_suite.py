@@ -14,6 +14,7 @@ from codeprep.eval.completion import completion_items
 from codeprep.eval.overlap import EvalOverlap
 from codeprep.eval.settings import SETTINGS
 from codeprep.eval.suite import build_suite, excerpt, load_suite
+from codeprep.metrics import read_metrics
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def suite_dir(tmp_path: Path) -> Path:
 
 
 def test_suite_keeps_hand_written_text_of_every_group(suite_dir: Path, tmp_path: Path) -> None:
-    metrics = json.loads((tmp_path / "eval_suite.json").read_text())
+    metrics = read_metrics(tmp_path / "eval_suite.json")
     assert metrics["packages"] == 2
     # per package: package.json is JSON (not evaluated); the bundle, the .d.ts and the licence go
     assert metrics["excluded"] == {
@@ -47,7 +48,7 @@ def test_suite_keeps_hand_written_text_of_every_group(suite_dir: Path, tmp_path:
 
 
 def test_suite_hash_is_stable_and_moves_with_the_text(suite_dir: Path, tmp_path: Path) -> None:
-    first = json.loads((tmp_path / "eval_suite.json").read_text())["hash"]
+    first = read_metrics(tmp_path / "eval_suite.json")["hash"]
     build_suite(tmp_path / "eval", tmp_path / "again", tmp_path / "again.json")
     assert json.loads((tmp_path / "again.json").read_text())["hash"] == first
     for name in ("docs.parquet", "sample.parquet", "completion.jsonl", "suite.json"):

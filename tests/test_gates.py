@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from codeprep.gates import GateError, parse_gates, run_gates
+from codeprep.metrics import read_metrics
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -57,7 +58,7 @@ def test_failed_gate_stops_and_warn_records(metrics: Path) -> None:
     }
     with pytest.raises(GateError, match=r"gate data_quality: filter.data_quality = 0.82, needs >= 0.85"):
         run_gates(section, metrics, metrics / "gates.json")
-    report = json.loads((metrics / "gates.json").read_text())
+    report = read_metrics(metrics / "gates.json")
     assert report["failed"] == ["data_quality"] and report["gates"]["duplication_rate"]["passed"]
     section["data_quality"]["on_fail"] = "warn"
     report = run_gates(section, metrics, metrics / "gates.json")

@@ -17,6 +17,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from codeprep.metrics import read_metrics
 from codeprep.shards import DOC_SCHEMA, ShardWriter, doc_id
 from codeprep.signals.langid import (
     LangId,
@@ -428,7 +429,7 @@ def test_stage_script_end_to_end(corpus: Path, tmp_path: Path) -> None:
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    metrics = json.loads(out["langid.json"].read_text())
+    metrics = read_metrics(out["langid.json"])
     assert metrics["accuracy"] >= 0.95
     assert {"family_accuracy", "per_lang", "train_docs", "test_docs", "train_repos", "test_repos"} <= set(
         metrics

@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import signals_record
 
+from codeprep.metrics import read_metrics
 from codeprep.mix.groups import GROUPS
 from codeprep.mix.solver import solve
 from codeprep.mix.stage import MixParams, run_mix
@@ -69,7 +70,7 @@ def test_packed_shards_have_tags_eos_and_a_split_by_package(tokenized: Path) -> 
     from transformers import AutoTokenizer
 
     tok = AutoTokenizer.from_pretrained(str(tokenized / "out" / "tokenizer"), local_files_only=True)
-    metrics = json.loads((tokenized / "tokenize.json").read_text())
+    metrics = read_metrics(tokenized / "tokenize.json")
     content = {r["id"]: r["content"] for r in iter_records(tokenized / "docs")}
     repos = {}
     for split in ("train", "val"):

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from codeprep.explain import MAX_MATCHES, dedup_rule, format_hits, locator, resolve, sample_ids
+from codeprep.metrics import read_metrics
 from codeprep.params import load_params
 
 
@@ -72,7 +73,7 @@ def show(stage: str, n: int, seed: int, out_root: Path, metrics_dir: Path) -> No
             f"no stage '{stage}' output: {metrics_file} and {out_root / stage}/ are missing"
         )
     if metrics_file.exists():
-        click.echo(json.dumps(json.loads(metrics_file.read_text(encoding="utf-8")), indent=2))
+        click.echo(json.dumps(read_metrics(metrics_file), indent=2))
     docs = out_root / stage / "docs"
     if docs.exists():
         for ident in sample_ids(docs, n, seed):

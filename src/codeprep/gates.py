@@ -18,11 +18,12 @@ not read, a key path that file does not have, or a gate with no bound is a param
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from codeprep.metrics import read_metrics
 
 #: The metrics files the gates stage reads (its dvc.yaml deps): the data phase's.
 GATE_FILES = ("ingest", "langid", "signals", "filter", "clean", "dedup", "decontam")
@@ -86,9 +87,9 @@ def lookup(metrics_dir: Path, metric: str) -> Any:
     """The value at ``<file>.<key path>``, or a ValueError naming what is missing."""
     stem, path = metric.split(".", 1)
     file = metrics_dir / f"{stem}.json"
-    if not file.is_file():
+    node: Any = read_metrics(file)
+    if node is None:
         raise ValueError(f"{file} does not exist: run the stages before gates")
-    node: Any = json.loads(file.read_text(encoding="utf-8"))
     for part in path.split("."):
         if not isinstance(node, dict) or part not in node:
             raise ValueError(f"metric {metric!r}: {file} has no key {path!r}")
@@ -143,11 +144,11 @@ def run_gates(section: Any, metrics_dir: Path, report_path: Path) -> dict[str, A
     warnings' message under ``warning`` (empty when none). Raises ValueError for a params error
     (nothing recorded) and GateError when an ``error`` gate failed (the report is still written, so
     the failing value can be read)."""
-    from codeprep.metrics import write_json
+    from codeprep.metrics import write_metrics
 
     gates = parse_gates(section)
     report = check_gates(gates, metrics_dir)
-    write_json(report_path, report)
+    write_metrics(report_path, report)
     if report["failed"]:
         raise GateError(
             f"{failure_message(gates, report, report['failed'])} "

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from tqdm import tqdm
@@ -23,12 +24,14 @@ def progress(items: Iterable[T], desc: str, unit: str = "it", total: int | None 
 
 class ShardMeter:
     """Progress of a map stage in megabytes (of the compressed input shards) and documents (a rate and an ETA a
-    reader can judge, where "1/3 shards" sits still for a minute), and one summary line at the end
-    on every output, CI logs included: documents in, kept, removed, MB/s."""
+    reader can judge, where "1/3 shards" sits still for a minute), moved by finished shards and by
+    the heartbeats of running ones (:class:`Heartbeat`), and one summary line at the end on every
+    output, CI logs included: documents in, kept, removed, MB/s."""
 
     def __init__(self, desc: str, sizes: list[int], rows: list[int]) -> None:
         self.desc, self.sizes, self.rows = desc, sizes, rows
-        self.docs = 0
+        self.finished: set[int] = set()
+        self.running: dict[int, int] = {}
         self.started = time.perf_counter()
         self.bar = tqdm(
             total=round(sum(sizes) / 1e6, 1),
@@ -39,10 +42,28 @@ class ShardMeter:
             bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} MB [{elapsed}<{remaining}, {rate_fmt}{postfix}]",
         )
 
+    def partial(self, shard: int, docs: int) -> None:
+        """A heartbeat from a shard still running: ``docs`` of its rows are through (kept or dropped)."""
+        if shard in self.finished:  # a heartbeat that arrived after its shard's result
+            return
+        self.running[shard] = min(docs, self.rows[shard])
+        self._show()
+
     def done(self, shard: int) -> None:
-        self.docs += self.rows[shard]
-        self.bar.update(round(self.sizes[shard] / 1e6, 1))
-        self.bar.set_postfix_str(f"{self.docs:,}/{sum(self.rows):,} docs", refresh=False)
+        self.running.pop(shard, None)
+        self.finished.add(shard)
+        self._show()
+
+    def _show(self) -> None:
+        """Documents through, and the megabytes they stand for: a running shard counts its share of
+        its file by rows (rows are about even in size within a shard, which is written in order)."""
+        mb = sum(self.sizes[i] for i in self.finished) + sum(
+            self.sizes[i] * docs / self.rows[i] for i, docs in self.running.items() if self.rows[i]
+        )
+        docs = sum(self.rows[i] for i in self.finished) + sum(self.running.values())
+        self.bar.n = round(mb / 1e6, 1)
+        self.bar.set_postfix_str(f"{docs:,}/{sum(self.rows):,} docs", refresh=False)
+        self.bar.refresh()
 
     def close(self, removed: int) -> str:
         self.bar.close()
@@ -55,3 +76,27 @@ class ShardMeter:
         )
         print(line, file=sys.stderr)
         return line
+
+
+class Heartbeat:
+    """Calls ``report(count())`` every ``every`` seconds from a daemon thread while the ``with`` body
+    runs: a map worker's rows-so-far, sent to the driver's :class:`ShardMeter` so that the bar moves
+    inside a long shard. The count is read without a lock; a heartbeat is a progress hint, not a
+    figure any metric uses."""
+
+    def __init__(self, count: Callable[[], int], report: Callable[[int], None], every: float = 0.5) -> None:
+        self.count, self.report, self.every = count, report, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.every):
+            self.report(self.count())
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()

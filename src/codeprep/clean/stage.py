@@ -29,7 +29,7 @@ from codeprep.clean.rules import CleanParams, clean
 from codeprep.clean.secrets import SecretsParams, find, redact
 from codeprep.execute.local import map_shards
 from codeprep.execute.params import ExecuteParams
-from codeprep.metrics import write_csv, write_json
+from codeprep.metrics import write_csv, write_metrics
 from codeprep.shards import RemovedLog, ShardFile
 from codeprep.signals.stage import SIGNALS_SCHEMA
 from codeprep.signals.syntax import check
@@ -159,7 +159,7 @@ def run_clean(
         "docs_redacted": stats["docs_redacted"],
         "broken_by_redaction": stats["broken_by_redaction"],
     }
-    write_json(metrics_path, metrics)
+    write_metrics(metrics_path, metrics)
     rows = []
     for key, (files_in, files_out) in sorted(licences.items()):
         source, repo, version, licence = key.split("\x00")

@@ -28,7 +28,7 @@ from codeprep.decontam.index import Index
 from codeprep.eval.overlap import EvalOverlap
 from codeprep.execute.local import map_shards
 from codeprep.execute.params import ExecuteParams
-from codeprep.metrics import write_json
+from codeprep.metrics import write_metrics
 from codeprep.params import dataclass_from
 from codeprep.shards import RemovedLog, ShardFile
 from codeprep.signals.stage import SIGNALS_SCHEMA
@@ -171,5 +171,5 @@ def run_decontam(
         }
     if metrics["docs_in"] != metrics["docs_out"] + sum(removed.values()):
         raise RuntimeError(f"decontam conservation violated: {metrics}")
-    write_json(metrics_path, metrics)
+    write_metrics(metrics_path, metrics)
     return metrics

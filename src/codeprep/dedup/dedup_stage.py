@@ -38,7 +38,7 @@ from codeprep.dedup.steps import Steps
 from codeprep.execute.local import map_shards
 from codeprep.execute.params import ExecuteParams
 from codeprep.execute.ray_backend import session
-from codeprep.metrics import ratio, write_csv, write_json
+from codeprep.metrics import ratio, write_csv, write_metrics
 from codeprep.shards import shard_paths
 from codeprep.signals.stage import SIGNALS_SCHEMA
 
@@ -120,7 +120,7 @@ def run_dedup(
         "clusters": sum(sizes.values()),
         "largest_cluster": max(sizes, default=0),
     }
-    write_json(metrics_path, metrics)
+    write_metrics(metrics_path, metrics)
     write_csv(
         plots_dir / "dedup_cluster_sizes.csv",
         [{"cluster_size": s, "clusters": c} for s, c in sorted(sizes.items())],

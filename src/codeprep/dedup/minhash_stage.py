@@ -19,7 +19,7 @@ from codeprep.dedup.minhash import MinHasher, MinHashParams
 from codeprep.dedup.shingles import shingle_hashes
 from codeprep.execute.local import map_shards
 from codeprep.execute.params import ExecuteParams
-from codeprep.metrics import write_json
+from codeprep.metrics import write_metrics
 from codeprep.shards import RemovedLog, ShardFile, iter_batches
 
 STAGE = "minhash"
@@ -92,5 +92,5 @@ def run_minhash(
     results = map_shards(MinHashTask(params), in_dir, out_dir, None, SIGNATURE_SCHEMA, STAGE, execute)
     totals = {key: sum(r.stats[key] for r in results) for key in ("docs", "shingles", "no_shingles")}
     metrics = {**totals, "ngram": params.ngram, "num_perm": params.num_perm, "seed": params.seed}
-    write_json(metrics_path, metrics)
+    write_metrics(metrics_path, metrics)
     return metrics

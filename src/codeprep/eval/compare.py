@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from codeprep.eval.bands import BANDS, Difference, difference, is_band
+from codeprep.metrics import detail_path, merge_metrics, read_metrics
 
 WORKSPACE = "workspace"
 #: Metrics files with model metrics (``metrics/<name>.json``).
@@ -67,14 +68,18 @@ def resolve(rev: str, root: Path = Path(".")) -> str | Path | None:
     raise CompareError(f"{rev!r} is neither a git revision, a `dvc exp` name nor a folder here")
 
 
-def read_metrics(side: str | Path | None, name: str, root: Path = Path(".")) -> dict[str, Any] | None:
+def read_side(side: str | Path | None, name: str, root: Path = Path(".")) -> dict[str, Any] | None:
     """``<name>.json`` of a side: in a folder, in ``metrics/`` on disk (None) or at a commit (a sha);
     None when the file is absent."""
     if isinstance(side, Path) or side is None:
-        file = side / f"{name}.json" if isinstance(side, Path) else root / "metrics" / f"{name}.json"
-        return json.loads(file.read_text(encoding="utf-8")) if file.is_file() else None
-    shown = _git(root, "show", f"{side}:metrics/{name}.json")
-    return json.loads(shown.stdout) if shown.returncode == 0 else None
+        return read_metrics((side if isinstance(side, Path) else root / "metrics") / f"{name}.json")
+    headline = _git(root, "show", f"{side}:metrics/{name}.json")
+    if headline.returncode != 0:
+        return None
+    detail = _git(root, "show", f"{side}:{detail_path(Path('metrics') / f'{name}.json').as_posix()}")
+    return merge_metrics(
+        json.loads(headline.stdout), json.loads(detail.stdout) if detail.returncode == 0 else None
+    )
 
 
 def bands(node: Any, prefix: str = "") -> dict[str, dict[str, Any]]:
@@ -115,7 +120,7 @@ class Comparison:
 
 def _side(rev: str, root: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     side = resolve(rev, root)
-    metrics = {name: read_metrics(side, name, root) for name in SOURCES}
+    metrics = {name: read_side(side, name, root) for name in SOURCES}
     evaluation = metrics["eval"]
     if evaluation is None or not bands(evaluation):
         raise CompareError(

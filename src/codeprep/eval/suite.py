@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 
 from codeprep.eval.completion import completion_items
 from codeprep.eval.settings import EVAL_GROUPS, EVAL_LANGS, SETTINGS, EvalSettings
-from codeprep.metrics import write_json
+from codeprep.metrics import write_metrics
 from codeprep.mix.groups import GROUPS
 from codeprep.sources.ingest import IngestConfig, InputSpec, build_record, iter_input
 
@@ -260,7 +260,7 @@ def build_suite(
         },
         "settings": asdict(settings),
     }
-    write_json(metrics_path, metrics)
+    write_metrics(metrics_path, metrics)
     return metrics
 
 

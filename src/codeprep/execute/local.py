@@ -9,10 +9,12 @@ succeeded.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
+import queue
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ import pyarrow.parquet as pq
 
 from codeprep.execute.params import ExecuteParams
 from codeprep.execute.ray_backend import map_tasks
-from codeprep.progress import ShardMeter
+from codeprep.progress import Heartbeat, ShardMeter
 from codeprep.shards import RemovedLog, ShardFile, publish, shard_name, shard_paths, staging_dir
 
 #: ``task(in_path, out, removed) -> stats``: read one input shard, write kept rows to ``out`` and
@@ -54,6 +56,20 @@ class _NoRemovals(RemovedLog):
         pass
 
 
+#: In a local pool worker: where heartbeats go (the driver's queue), set by :func:`_init_worker`.
+#: None on Ray, whose workers report finished shards only.
+_heartbeats: Any = None
+
+
+def _init_worker(heartbeats: Any) -> None:
+    global _heartbeats
+    _heartbeats = heartbeats
+
+
+def _send_heartbeat(shard: int, docs: int) -> None:
+    _heartbeats.put((shard, docs))
+
+
 def run_one(
     task: ShardTask,
     index: int,
@@ -62,8 +78,12 @@ def run_one(
     removed_dir: Path | None,
     schema: pa.Schema,
     stage: str,
+    report: Callable[[int, int], None] | None = None,
 ) -> ShardResult:
-    """One shard: the unit of work of both backends (a module-level function, so it pickles)."""
+    """One shard: the unit of work of both backends (a module-level function, so it pickles).
+    ``report(index, rows so far)`` gets heartbeats; by default they go to the pool's queue, if any."""
+    if report is None and _heartbeats is not None:
+        report = _send_heartbeat
     with (
         ShardFile(out_dir / shard_name(index), schema) as out,
         (
@@ -72,7 +92,11 @@ def run_one(
             else _NoRemovals(stage)
         ) as removed,
     ):
-        stats = task(in_path, out, removed)
+        if report is None:
+            stats = task(in_path, out, removed)
+        else:
+            with Heartbeat(lambda: out.written + removed.counts.total(), functools.partial(report, index)):
+                stats = task(in_path, out, removed)
     return ShardResult(index, stats, dict(removed.counts))
 
 
@@ -102,21 +126,39 @@ def map_shards(
     elif execute.workers <= 1 or len(inputs) == 1:
         results = []
         for a in args:
-            results.append(run_one(*a))
+            results.append(run_one(*a, report=meter.partial))
             meter.done(results[-1].index)
     else:
-        # spawn, not fork: pyarrow and tree-sitter hold threads and state a fork would copy mid-flight
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(execute.workers, len(inputs)), mp_context=context) as pool:
-            results = []
-            for future in as_completed([pool.submit(run_one, *a) for a in args]):
-                results.append(future.result())
-                meter.done(results[-1].index)
+        results = _pool_map(args, min(execute.workers, len(inputs)), meter)
     meter.close(sum(sum(r.removed.values()) for r in results))
     publish(out_stage, out_dir)
     if removed_stage is not None and removed_dir is not None:
         publish(removed_stage, removed_dir)
     return sorted(results, key=lambda r: r.index)
+
+
+def _pool_map(args: list[tuple[Any, ...]], workers: int, meter: ShardMeter) -> list[ShardResult]:
+    """``run_one`` over ``args`` on a spawn pool, feeding ``meter`` with the workers' heartbeats
+    between finished shards."""
+    # spawn, not fork: pyarrow and tree-sitter hold threads and state a fork would copy mid-flight
+    context = multiprocessing.get_context("spawn")
+    heartbeats = context.Queue()
+    results = []
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(heartbeats,)
+    ) as pool:
+        pending = {pool.submit(run_one, *a) for a in args}
+        while pending:
+            finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            while True:
+                try:
+                    meter.partial(*heartbeats.get_nowait())
+                except queue.Empty:
+                    break
+            for future in finished:
+                results.append(future.result())
+                meter.done(results[-1].index)
+    return results
 
 
 def merge_by_lang(results: list[ShardResult]) -> tuple[dict[str, Counter[str]], Counter[str]]:

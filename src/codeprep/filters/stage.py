@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from codeprep.execute.local import map_shards, merge_by_lang
 from codeprep.execute.params import ExecuteParams
 from codeprep.filters.rules import QUALITY, LangRules, decide, evaluate, rules_for
-from codeprep.metrics import ratio, write_json
+from codeprep.metrics import ratio, write_metrics
 from codeprep.shards import LANGS, RemovedLog, ShardFile
 from codeprep.signals.stage import SIGNALS_SCHEMA
 
@@ -90,5 +90,5 @@ def run_filter(
     }
     if metrics["docs_in"] != metrics["docs_out"] + sum(removed.values()):
         raise RuntimeError(f"filter conservation violated: {metrics}")
-    write_json(metrics_path, metrics)
+    write_metrics(metrics_path, metrics)
     return metrics

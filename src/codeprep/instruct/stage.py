@@ -42,7 +42,7 @@ from codeprep.instruct.quality import (
     normalised_hash,
     score,
 )
-from codeprep.metrics import ratio, write_json
+from codeprep.metrics import ratio, write_metrics
 from codeprep.params import dataclass_from
 from codeprep.shards import RemovedLog
 
@@ -239,5 +239,5 @@ def run_instruct(
         "mean_completeness": ratio(t.completeness_sum, kept),
         "failed_checks": dict(sorted(t.failed_checks.items())),
     }
-    write_json(metrics_path, metrics)
+    write_metrics(metrics_path, metrics)
     return metrics

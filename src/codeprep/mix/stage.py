@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from codeprep.metrics import write_csv, write_json
+from codeprep.metrics import write_csv, write_metrics
 from codeprep.mix.groups import GROUP_OF, GROUPS
 from codeprep.mix.solver import solve
 from codeprep.tokenize.stage import read_split
@@ -158,7 +158,7 @@ def run_mix(
         "binding": plan.binding,
         "unreachable": plan.unreachable,
     }
-    write_json(metrics_path, metrics)
+    write_metrics(metrics_path, metrics)
     write_csv(
         plot_path,
         [{"group": g, "target": p, "achieved": achieved[g]} for g, p in target.items()],

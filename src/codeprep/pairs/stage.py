@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from codeprep.instruct.quality import Block, block_valid
-from codeprep.metrics import ratio, write_json
+from codeprep.metrics import ratio, write_metrics
 from codeprep.pairs import codesearchnet
 from codeprep.pairs.cat import transforms
 from codeprep.pairs.extract import GRAMMAR, PairParams, extract, judge
@@ -111,5 +111,5 @@ def run_pairs(
         "instructions": dict(sorted(tasks.items())),
         "codesearchnet_held_out": held_out,
     }
-    write_json(metrics_path, metrics)
+    write_metrics(metrics_path, metrics)
     return metrics

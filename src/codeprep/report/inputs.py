@@ -10,11 +10,11 @@ byte-identical run to run. Dropping them here means no section can print one by 
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from codeprep.metrics import read_metrics
 from codeprep.params import load_params
 
 #: Metrics files in pipeline order (``metrics/<name>.json``); ``train`` is the train_proxy stage's.
@@ -81,9 +81,8 @@ class ReportInputs:
 def load_inputs(params_path: Path, metrics_dir: Path) -> ReportInputs:
     metrics = {}
     for name in METRICS:
-        path = metrics_dir / f"{name}.json"
-        if path.is_file():
-            data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_metrics(metrics_dir / f"{name}.json")
+        if data is not None:
             for key in TIMINGS.get(name, ()):
                 data.pop(key, None)
             metrics[name] = data

@@ -87,6 +87,11 @@ class ShardFile(PublishOnSuccess):
     def pending_bytes(self) -> int:
         return self.text_bytes + self._buffered
 
+    @property
+    def written(self) -> int:
+        """Rows written so far, buffered ones included (read by the progress heartbeat)."""
+        return self.rows + len(self._cols[self.schema.names[0]])
+
     def close(self) -> None:
         self.flush()
         assert self._writer is not None

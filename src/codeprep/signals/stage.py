@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 
 from codeprep.execute.local import map_shards, merge_by_lang
 from codeprep.execute.params import ExecuteParams
-from codeprep.metrics import ratio, write_json
+from codeprep.metrics import ratio, write_metrics
 from codeprep.shards import DOC_SCHEMA, RemovedLog, ShardFile
 from codeprep.signals.budget import BUDGET_ERRORS, Budget, BudgetedChecker
 from codeprep.signals.langid import LangId, is_mismatch
@@ -132,5 +132,5 @@ def run_signals(
             for lang, c in by_lang.items()
         },
     }
-    write_json(metrics_path, metrics)
+    write_metrics(metrics_path, metrics)
     return metrics

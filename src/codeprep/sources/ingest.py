@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from codeprep.metrics import write_csv, write_json
+from codeprep.metrics import write_csv, write_metrics
 from codeprep.progress import progress
 from codeprep.shards import DOC_SCHEMA, RemovedLog, ShardWriter, doc_id
 from codeprep.sources import flags
@@ -249,7 +249,7 @@ def run_ingest(
     }
     if docs_in != docs_out + sum(removed_counts.values()):
         raise RuntimeError(f"ingest conservation violated: {metrics}")
-    write_json(metrics_path, metrics)
+    write_metrics(metrics_path, metrics)
     if plot_path is not None:
         rows = [
             {"lang": lang, "docs": c["docs"], "mb": c["bytes"] / 1e6}

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from codeprep.instruct.json_lines import read_objects
-from codeprep.metrics import ratio, write_json
+from codeprep.metrics import ratio, write_metrics
 from codeprep.params import dataclass_from
 from codeprep.shards import iter_batches
 from codeprep.signals.syntax import check
@@ -146,5 +146,5 @@ def run_synth(
         "teacher": teacher_counts,
         "pools": {name: len(corpus.pool(name)) for name in sorted(corpus.pools)},
     }
-    write_json(metrics_path, metrics)
+    write_metrics(metrics_path, metrics)
     return metrics

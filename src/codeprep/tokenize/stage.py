@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from codeprep.instruct.render import LANG, render
-from codeprep.metrics import write_json
+from codeprep.metrics import write_metrics
 from codeprep.params import dataclass_from
 from codeprep.shards import iter_batches
 from codeprep.signals.langid import split_repos
@@ -228,7 +228,7 @@ def run_tokenize(
         "val_repos": sorted(val),
         "vocab_size": len(tokenizer),
     }
-    write_json(metrics_path, metrics)
+    write_metrics(metrics_path, metrics)
     meta = {
         "val_repos": sorted(val),
         "vocab_size": len(tokenizer),
