@@ -1,7 +1,7 @@
-"""Every ``codeprep ...`` command in the README's code blocks parses against the CLI as it is (a
-renamed command or option fails here, in CI); and where the pipeline's outputs are present (a
-workspace after ``make repro``), the ones about the default data run and succeed, so an example id
-or path that matches nothing fails too."""
+"""Every ``codeprep ...`` command in the code blocks of the README and of every Markdown file under
+docs/ parses against the CLI as it is (a renamed command or option fails here, in CI); and where the
+pipeline's outputs are present (a workspace after ``make repro``), the ones about the default data
+run and succeed, so an example id or path that matches nothing fails too."""
 
 from __future__ import annotations
 
@@ -21,11 +21,15 @@ ROOT = Path(__file__).resolve().parents[1]
 NEEDS_MORE = ("data fetch-stack", "compare", "explain src/long.js")
 
 
-def readme_commands() -> list[str]:
-    """``codeprep`` lines of the shell code blocks (fences with no language, bash, console, sh),
-    continuation lines joined, prompts and trailing comments removed."""
+#: The README and the documentation it links to: the detail (and its examples) lives in docs/.
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+
+
+def doc_commands(path: Path) -> list[str]:
+    """``codeprep`` lines of one Markdown file's shell code blocks (fences with no language, bash,
+    console, sh), continuation lines joined, prompts and trailing comments removed."""
     commands, language, lines = [], None, []
-    for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         fence = re.match(r"^\s*```(\w*)", line)
         if fence and language is None:
             language, lines = fence.group(1), []
@@ -41,6 +45,11 @@ def readme_commands() -> list[str]:
     return commands
 
 
+def readme_commands() -> list[str]:
+    """The commands of the README and of every page under docs/, each once, in reading order."""
+    return list(dict.fromkeys(command for path in DOCS for command in doc_commands(path)))
+
+
 COMMANDS = readme_commands()
 
 
@@ -52,6 +61,14 @@ def _remaining(context: click.Context) -> list[str]:
 
 def test_the_readme_has_codeprep_examples() -> None:
     assert len(COMMANDS) >= 6 and any(c.startswith("codeprep explain") for c in COMMANDS)
+    own = doc_commands(ROOT / "README.md")  # the README keeps its short after-make-repro block
+    assert {"codeprep show", "codeprep explain"} <= {" ".join(c.split()[:2]) for c in own}
+
+
+def test_the_docs_are_scanned() -> None:
+    """docs/ is read recursively (docs/stages/ included), so a command that moved there stays tested."""
+    assert ROOT / "docs" / "README.md" in DOCS and any(p.parent.name == "stages" for p in DOCS)
+    assert any(c.startswith("codeprep data fetch-stack") for c in COMMANDS)
 
 
 @pytest.mark.parametrize("command", COMMANDS)
