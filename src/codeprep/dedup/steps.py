@@ -12,13 +12,13 @@ killed run resume where it stopped.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from contextlib import ExitStack
 from typing import Any, Protocol
 
 from codeprep.execute.params import ExecuteParams
+from codeprep.execute.pool import spawn_pool
 from codeprep.execute.ray_backend import map_tasks, session
 from codeprep.progress import progress
 
@@ -52,11 +52,7 @@ class Steps:
         if self.execute.backend == "ray":
             self._stack.enter_context(session(self.execute))  # a no-op inside the stage's own session
         elif self.execute.workers > 1 and self.documents >= POOL_MIN_DOCUMENTS:
-            # spawn, not fork: pyarrow holds threads a fork would copy mid-flight
-            context = multiprocessing.get_context("spawn")
-            self._pool = self._stack.enter_context(
-                ProcessPoolExecutor(max_workers=self.execute.workers, mp_context=context)
-            )
+            self._pool = self._stack.enter_context(spawn_pool(self.execute.workers))
         return self
 
     def __exit__(self, *exc: object) -> None:

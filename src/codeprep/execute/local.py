@@ -14,7 +14,7 @@ import multiprocessing
 import queue
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from codeprep.execute.params import ExecuteParams
+from codeprep.execute.pool import spawn_pool
 from codeprep.execute.ray_backend import map_tasks
 from codeprep.progress import Heartbeat, ShardMeter
 from codeprep.shards import RemovedLog, ShardFile, publish, shard_name, shard_paths, staging_dir
@@ -140,13 +141,9 @@ def map_shards(
 def _pool_map(args: list[tuple[Any, ...]], workers: int, meter: ShardMeter) -> list[ShardResult]:
     """``run_one`` over ``args`` on a spawn pool, feeding ``meter`` with the workers' heartbeats
     between finished shards."""
-    # spawn, not fork: pyarrow and tree-sitter hold threads and state a fork would copy mid-flight
-    context = multiprocessing.get_context("spawn")
-    heartbeats = context.Queue()
+    heartbeats = multiprocessing.get_context("spawn").Queue()
     results = []
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(heartbeats,)
-    ) as pool:
+    with spawn_pool(workers, _init_worker, (heartbeats,)) as pool:
         pending = {pool.submit(run_one, *a) for a in args}
         while pending:
             finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
