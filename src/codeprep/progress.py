@@ -39,7 +39,7 @@ class ShardMeter:
             unit="MB",
             disable=not interactive(),
             dynamic_ncols=True,
-            bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} MB [{elapsed}<{remaining}, {rate_fmt}{postfix}]",
+            bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} MB [{elapsed}<{remaining}, {rate_noinv_fmt}{postfix}]",
         )
 
     def partial(self, shard: int, docs: int) -> None:
@@ -62,7 +62,9 @@ class ShardMeter:
         )
         docs = sum(self.rows[i] for i in self.finished) + sum(self.running.values())
         self.bar.n = round(mb / 1e6, 1)
-        self.bar.set_postfix_str(f"{docs:,}/{sum(self.rows):,} docs", refresh=False)
+        seconds = time.perf_counter() - self.started
+        rate = f", {docs / seconds:,.0f} docs/s" if seconds > 0 else ""
+        self.bar.set_postfix_str(f"{docs:,}/{sum(self.rows):,} docs{rate}", refresh=False)
         self.bar.refresh()
 
     def close(self, removed: int) -> str:
