@@ -8,8 +8,8 @@ import click
 
 from codeprep.metrics import write_csv, write_metrics
 from codeprep.model import ondevice
-from codeprep.model.bench import BenchParams, run_bench
-from codeprep.model.train import ProxyParams
+from codeprep.model.bench import run_bench
+from codeprep.model.params import BenchParams, ProxyParams
 from codeprep.params import load_params
 from codeprep.stage_options import input_path, output_path, params_option
 

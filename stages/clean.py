@@ -5,11 +5,13 @@ from pathlib import Path
 
 import click
 
+from codeprep.clean.licence import LicenceParams
 from codeprep.clean.rules import CleanParams
 from codeprep.clean.secrets import SecretsParams
 from codeprep.clean.stage import CleanConfig, run_clean
 from codeprep.execute.params import ExecuteParams
 from codeprep.params import load_params
+from codeprep.signals.params import SyntaxParams
 from codeprep.stage_options import input_path, output_path, params_option
 
 
@@ -22,10 +24,10 @@ from codeprep.stage_options import input_path, output_path, params_option
 def main(params_path: str, in_dir: str, out_dir: str, metrics_path: str, manifest_path: str) -> None:
     params = load_params(params_path)
     config = CleanConfig(
-        allow=tuple(params["licence"]["allow"]),
+        allow=LicenceParams.from_params(params.get("licence")).allow,
         rules=CleanParams.from_params(params.get("clean")),
         secrets=SecretsParams.from_params(params.get("secrets")),
-        js_backend=params["syntax"]["js_backend"],
+        js_backend=SyntaxParams.from_params(params.get("syntax")).js_backend,
     )
     run_clean(
         config,

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from codeprep.decontam.stage import DecontamParams, run_decontam
+from codeprep.decontam.params import DecontamParams
+from codeprep.decontam.stage import run_decontam
 from codeprep.execute.params import ExecuteParams
 from codeprep.params import load_params
 from codeprep.stage_options import input_path, output_path, params_option

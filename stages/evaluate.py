@@ -8,7 +8,7 @@ import click
 
 from codeprep.metrics import write_metrics
 from codeprep.model.evaluate import run_evaluate
-from codeprep.model.train import ProxyParams
+from codeprep.model.params import ProxyParams
 from codeprep.params import load_params
 from codeprep.stage_options import input_path, output_path, params_option
 

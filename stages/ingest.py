@@ -4,8 +4,8 @@ from pathlib import Path
 
 import click
 
-from codeprep.params import load_params
-from codeprep.sources.ingest import IngestConfig, run_ingest
+from codeprep.params import ParamsError, load_params
+from codeprep.sources.ingest import IngestConfig, check_inputs, run_ingest
 from codeprep.stage_options import output_path, params_option
 
 
@@ -16,6 +16,10 @@ from codeprep.stage_options import output_path, params_option
 @output_path("--plot", "plot_path", "plots/ingest_by_lang.csv")
 def main(params_path: str, out_dir: str, metrics_path: str, plot_path: str) -> None:
     cfg = IngestConfig.from_params(load_params(params_path))
+    try:
+        check_inputs(cfg)
+    except ParamsError as err:
+        raise click.ClickException(f"{params_path}: {err}") from None
     run_ingest(cfg, Path(out_dir), Path(metrics_path), Path(plot_path))
 
 

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import click
 
-from codeprep.decontam.stage import DecontamParams, build_index
-from codeprep.instruct.stage import InstructParams, run_instruct
+from codeprep.decontam.params import DecontamParams
+from codeprep.decontam.stage import build_index
+from codeprep.instruct.params import InstructParams
+from codeprep.instruct.stage import run_instruct
 from codeprep.params import load_params
 from codeprep.signals.langid import LangId
 from codeprep.stage_options import input_path, output_path, params_option

@@ -8,7 +8,8 @@ import click
 
 from codeprep.metrics import write_csv, write_metrics
 from codeprep.params import load_params
-from codeprep.signals.langid import LangIdParams, save, train
+from codeprep.signals.langid import save, train
+from codeprep.signals.params import LangIdParams
 from codeprep.stage_options import output_path, params_option
 
 METRICS = (

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import click
 
-from codeprep.mix.stage import MixParams, run_mix
+from codeprep.mix.params import MixParams
+from codeprep.mix.stage import run_mix
 from codeprep.params import load_params
 from codeprep.stage_options import input_path, output_path, params_option
 

@@ -5,10 +5,11 @@ from pathlib import Path
 
 import click
 
-from codeprep.pairs.stage import params_from, run_pairs
+from codeprep.pairs.params import PairParams
+from codeprep.pairs.stage import run_pairs
 from codeprep.params import load_params
 from codeprep.stage_options import input_path, output_path, params_option
-from codeprep.tokenize.stage import TokenizeParams
+from codeprep.tokenize.params import TokenizeParams
 
 
 @click.command()
@@ -19,7 +20,7 @@ from codeprep.tokenize.stage import TokenizeParams
 def main(params_path: str, docs_dir: str, out_dir: str, metrics_path: str) -> None:
     params = load_params(params_path)
     run_pairs(
-        params_from(params.get("pairs")),
+        PairParams.from_params(params.get("pairs")),
         TokenizeParams.from_params(params.get("tokenize")),
         Path(docs_dir),
         Path(out_dir),

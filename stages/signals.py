@@ -5,8 +5,9 @@ from pathlib import Path
 import click
 
 from codeprep.execute.params import ExecuteParams
-from codeprep.params import dataclass_from, load_params, section
+from codeprep.params import dataclass_from, load_params
 from codeprep.signals.budget import Budget
+from codeprep.signals.params import LangIdParams, SyntaxParams
 from codeprep.signals.stage import SignalsConfig, run_signals
 from codeprep.stage_options import input_path, output_path, params_option
 
@@ -20,10 +21,10 @@ from codeprep.stage_options import input_path, output_path, params_option
 def main(params_path: str, in_dir: str, model: str, out_dir: str, metrics_path: str) -> None:
     params = load_params(params_path)
     config = SignalsConfig(
-        js_backend=params["syntax"]["js_backend"],
+        js_backend=SyntaxParams.from_params(params.get("syntax")).js_backend,
         langid_model=Path(model).resolve(),  # absolute: a Ray worker may start elsewhere
-        langid_min_prob=float(params["langid"]["min_prob"]),
-        budget=dataclass_from(Budget, section(params, "signals"), "signals"),
+        langid_min_prob=LangIdParams.from_params(params.get("langid")).min_prob,
+        budget=dataclass_from(Budget, params.get("signals"), "signals"),
     )
     execute = ExecuteParams.from_params(params.get("execute"))
     run_signals(config, Path(in_dir), Path(out_dir), Path(metrics_path), execute)

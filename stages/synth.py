@@ -7,7 +7,8 @@ import click
 
 from codeprep.params import load_params
 from codeprep.stage_options import input_path, output_path, params_option
-from codeprep.synth.stage import SynthParams, run_synth
+from codeprep.synth.params import SynthParams
+from codeprep.synth.stage import run_synth
 
 
 @click.command()

@@ -10,7 +10,8 @@ import click
 
 from codeprep.params import load_params
 from codeprep.stage_options import input_path, output_path, params_option
-from codeprep.tokenize.stage import TokenizeParams, run_tokenize
+from codeprep.tokenize.params import TokenizeParams
+from codeprep.tokenize.stage import run_tokenize
 
 
 @click.command()

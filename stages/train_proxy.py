@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from codeprep.metrics import write_metrics
-from codeprep.model.train import ProxyParams, train
+from codeprep.model.params import ProxyParams
+from codeprep.model.train import train
 from codeprep.params import load_params
 from codeprep.stage_options import input_path, output_path, params_option
 

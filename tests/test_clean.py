@@ -95,7 +95,7 @@ def test_whitespace_that_is_content_stays() -> None:
 
 
 def test_unknown_rule_is_an_error() -> None:
-    with pytest.raises(ValueError, match="unknown rule"):
+    with pytest.raises(ValueError, match=r"unknown key clean\.rules\.remove_semicolons"):
         CleanParams.from_params({"rules": {"remove_semicolons": True}})
     assert CleanParams.from_params({"rules": {"todo_comments": True}}).rules["todo_comments"] is True
 

@@ -76,6 +76,7 @@ def test_explain_shows_signals_thresholds_and_the_deciding_rule(
     from conftest import signals_record
 
     from codeprep.execute.params import ExecuteParams
+    from codeprep.filters.params import FilterParams
     from codeprep.filters.stage import run_filter
     from codeprep.params import load_params
     from codeprep.shards import ShardWriter
@@ -90,7 +91,7 @@ def test_explain_shows_signals_thresholds_and_the_deciding_rule(
     Path("metrics").mkdir()
     Path("metrics/langid.json").write_text('{"accuracy": 0.8, "compatible_accuracy": 0.9}')
     run_filter(
-        load_params("params.yaml"),
+        FilterParams.from_params(load_params("params.yaml")["filter"]),
         Path("out/signals/docs"),
         Path("out/filter"),
         Path("metrics/langid.json"),

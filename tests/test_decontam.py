@@ -13,7 +13,8 @@ from conftest import signals_record
 
 from codeprep.decontam.benchmarks import HUMANEVAL, BenchmarkSpec, humaneval_path, load
 from codeprep.decontam.index import Index, words
-from codeprep.decontam.stage import DecontamParams, build_index, run_decontam
+from codeprep.decontam.params import DecontamParams
+from codeprep.decontam.stage import build_index, run_decontam
 from codeprep.execute.params import ExecuteParams
 from codeprep.shards import ShardWriter, iter_records
 from codeprep.signals.stage import SIGNALS_SCHEMA

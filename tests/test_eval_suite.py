@@ -122,7 +122,8 @@ def test_overlap_rules(suite_dir: Path) -> None:
 
 
 def test_decontam_drops_eval_overlap_with_reasons(suite_dir: Path, tmp_path: Path) -> None:
-    from codeprep.decontam.stage import DecontamParams, run_decontam
+    from codeprep.decontam.params import DecontamParams
+    from codeprep.decontam.stage import run_decontam
     from codeprep.execute.params import ExecuteParams
     from codeprep.shards import ShardWriter
     from codeprep.signals.stage import SIGNALS_SCHEMA
@@ -168,7 +169,7 @@ def test_decontam_drops_eval_overlap_with_reasons(suite_dir: Path, tmp_path: Pat
 
 
 def test_decontam_params_are_checked() -> None:
-    from codeprep.decontam.stage import DecontamParams
+    from codeprep.decontam.params import DecontamParams
 
     with pytest.raises(ValueError, match="eval_jacard"):
         DecontamParams.from_params({"eval_jacard": 0.5})

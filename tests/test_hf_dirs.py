@@ -16,7 +16,8 @@ import torch
 from conftest import web_package
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerFast
 
-from codeprep.model.train import ProxyParams, build_model
+from codeprep.model.params import ProxyParams
+from codeprep.model.train import build_model
 from codeprep.tokenize import bpe
 from codeprep.tokenize.hf_dirs import save_model, save_tokenizer
 

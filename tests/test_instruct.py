@@ -15,16 +15,10 @@ import pytest
 from codeprep.decontam.benchmarks import Item
 from codeprep.decontam.index import Index
 from codeprep.instruct import opencodeinstruct
-from codeprep.instruct.quality import (
-    Block,
-    Lengths,
-    block_valid,
-    clarity_checks,
-    code_blocks,
-    completeness_checks,
-)
+from codeprep.instruct.params import InstructParams, Lengths
+from codeprep.instruct.quality import Block, block_valid, clarity_checks, code_blocks, completeness_checks
 from codeprep.instruct.render import render
-from codeprep.instruct.stage import InstructParams, run_instruct
+from codeprep.instruct.stage import run_instruct
 from codeprep.shards import iter_records
 
 JS_ANSWER = """Here is a debounce helper:

@@ -21,7 +21,6 @@ from codeprep.metrics import read_metrics
 from codeprep.shards import DOC_SCHEMA, ShardWriter, doc_id
 from codeprep.signals.langid import (
     LangId,
-    LangIdParams,
     build_pipeline,
     class_weights,
     is_mismatch,
@@ -32,6 +31,7 @@ from codeprep.signals.langid import (
     train,
     valid_as,
 )
+from codeprep.signals.params import LangIdParams
 
 STAGE = Path(__file__).resolve().parents[1] / "stages" / "langid.py"
 # Small hash space and sample: the test is about behaviour, not the default sample's figures.
@@ -382,10 +382,13 @@ def test_label_ambiguity() -> None:
     assert not valid_as("markdown", fenced + "\n<Tabs>\n\nx\n\n</Tabs>\n")
 
 
-def test_params_reject_unknown_keys() -> None:
-    assert LangIdParams.from_params({"per_lang": "100"}).per_lang == 100
+def test_params_reject_unknown_keys_and_wrong_types() -> None:
+    assert LangIdParams.from_params({"per_lang": 100}).per_lang == 100
+    assert LangIdParams.from_params({"token_weight": 1}).token_weight == 1.0  # an int where a float goes
+    with pytest.raises(ValueError, match=r"langid\.per_lang must be int, not str '100'"):
+        LangIdParams.from_params({"per_lang": "100"})
     assert LangIdParams.from_params(None) == LangIdParams()
-    with pytest.raises(ValueError, match="unknown"):
+    with pytest.raises(ValueError, match=r"unknown key langid\.per_language; did you mean per_lang\?"):
         LangIdParams.from_params({"per_language": 100})
     with pytest.raises(ValueError, match="test_fraction"):
         LangIdParams.from_params({"test_fraction": 1.0})

@@ -14,7 +14,8 @@ from test_ray import run_pipeline
 
 from codeprep.execute.params import ExecuteParams
 from codeprep.shards import iter_records
-from codeprep.signals.langid import LangIdParams, save, train
+from codeprep.signals.langid import save, train
+from codeprep.signals.params import LangIdParams
 from codeprep.sources.ingest import IngestConfig, run_ingest
 from codeprep.sources.licence_text import spdx_of_text
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from codeprep.pairs.codesearchnet import FIELDS, read
-from codeprep.pairs.extract import PairParams, doc_text, extract, relevance
+from codeprep.pairs.extract import doc_text, extract, relevance
+from codeprep.pairs.params import PairParams
 
 SOURCE = """/**
  * Copyright (c) Example Corp. Licensed under the MIT licence; see LICENSE for the full text of it.
@@ -142,10 +143,11 @@ def test_the_stage_adds_codesearchnet_train_records_and_holds_out_its_evaluation
 ) -> None:
     from conftest import signals_record
 
-    from codeprep.pairs.stage import params_from, run_pairs
+    from codeprep.pairs.params import PairParams
+    from codeprep.pairs.stage import run_pairs
     from codeprep.shards import ShardWriter
     from codeprep.signals.stage import SIGNALS_SCHEMA
-    from codeprep.tokenize.stage import TokenizeParams
+    from codeprep.tokenize.params import TokenizeParams
 
     with ShardWriter(tmp_path / "docs", SIGNALS_SCHEMA) as writer:
         for i in range(4):
@@ -177,7 +179,7 @@ def test_the_stage_adds_codesearchnet_train_records_and_holds_out_its_evaluation
         f.write(release("train") + "\n" + release("train", "python") + "\n")
     with gzip.open(csn / "javascript_test_0.jsonl.gz", "wt") as f:
         f.write(release("test") + "\n")
-    params = params_from({"codesearchnet": ["data/codesearchnet"]})
+    params = PairParams.from_params({"codesearchnet": ["data/codesearchnet"]})
     metrics = run_pairs(
         params,
         TokenizeParams(val_fraction=0.25),

@@ -36,7 +36,8 @@ def test_profile_becomes_a_dvc_exp_run_command(tmp_path: Path) -> None:
 def test_the_100m_profile_is_a_100m_proxy() -> None:
     import torch
 
-    from codeprep.model.train import ProxyParams, build_model
+    from codeprep.model.params import ProxyParams
+    from codeprep.model.train import build_model
 
     values = overrides(PROJECT / "profiles" / "proxy-100m.yaml", PROJECT / "params.yaml")
     section = yaml.safe_load((PROJECT / "params.yaml").read_text())["train_proxy"]

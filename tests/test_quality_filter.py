@@ -13,6 +13,7 @@ from conftest import FILTER_METRIC_KEYS, signals_record
 
 from codeprep.execute.local import map_shards
 from codeprep.execute.params import ExecuteParams
+from codeprep.filters.params import FilterParams
 from codeprep.filters.rules import decide, evaluate, rules_for
 from codeprep.filters.stage import run_filter
 from codeprep.params import load_params
@@ -60,7 +61,7 @@ GOOD_JS = "export function add(a, b) {\n  // sum\n  return a + b;\n}\n\nexport c
 
 
 def test_each_rule_decides_with_its_threshold() -> None:
-    rules = rules_for(PARAMS, "javascript")
+    rules = rules_for(FilterParams.from_params(PARAMS["filter"]), "javascript")
     assert decide(evaluate(signals_record("a.js", "javascript", GOOD_JS), rules)) is None
     cases = {
         "too_short": signals_record("b.js", "javascript", "let a;\n"),
@@ -94,14 +95,18 @@ def test_per_language_overrides_and_syntax_switch() -> None:
     params = json.loads(json.dumps(PARAMS))
     params["filter"]["require_valid_syntax"]["javascript"] = False
     broken = signals_record("d.js", "javascript", GOOD_JS + "function (\n")
-    assert decide(evaluate(broken, rules_for(params, "javascript"))) is None
+    assert (
+        decide(evaluate(broken, rules_for(FilterParams.from_params(params["filter"]), "javascript"))) is None
+    )
     icon = (
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path d="'
         + "M12 2l3 7h7" * 40
         + '"/></svg>'
     )
     svg = signals_record("i.svg", "svg", icon, is_minified=True)
-    assert decide(evaluate(svg, rules_for(PARAMS, "svg"))) is None  # icons are one-liners by nature
+    assert (
+        decide(evaluate(svg, rules_for(FilterParams.from_params(PARAMS["filter"]), "svg"))) is None
+    )  # icons are one-liners by nature
 
 
 def _copy_task(in_path: Path, out: ShardFile, removed: RemovedLog) -> dict[str, Any]:
@@ -174,7 +179,7 @@ def test_filter_stage_conserves_and_reports(tmp_path: Path) -> None:
             writer.write(record)
     (tmp_path / "langid.json").write_text(json.dumps({"accuracy": 0.81, "compatible_accuracy": 0.97}))
     metrics = run_filter(
-        PARAMS,
+        FilterParams.from_params(PARAMS["filter"]),
         tmp_path / "signals",
         tmp_path / "out",
         tmp_path / "langid.json",

@@ -30,7 +30,11 @@ TIMINGS = {"tokens_per_s": 987654.3, "prompt_tokens_per_s": 876543.2, "torch_tok
 SPEEDUP = 43.21
 
 PARAMS: dict[str, Any] = {
-    "ingest": {"inputs": [{"path": "data/npm", "format": "npm"}], "max_bytes": 1048576},
+    "ingest": {
+        "inputs": [{"path": "data/npm", "format": "npm"}],
+        "max_bytes": 1048576,
+        "max_archive_bytes": 1 << 30,
+    },
     "langid": {"min_prob": 0.9},
     "filter": {
         "require_valid_syntax": {"javascript": True, "css": True, "markdown": False},

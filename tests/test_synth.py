@@ -19,7 +19,8 @@ from codeprep.signals.stage import SIGNALS_SCHEMA
 from codeprep.signals.syntax import check
 from codeprep.synth.corpus import Corpus, ScanParams, Snippet, package_name, scan
 from codeprep.synth.markup_tasks import Skip, mdx_api_doc, svg_resize, xml_add_attribute
-from codeprep.synth.stage import SynthParams, run_synth
+from codeprep.synth.params import SynthParams
+from codeprep.synth.stage import run_synth
 from codeprep.synth.templates import distinct_ngrams
 
 JS = """import React from 'react';
@@ -136,7 +137,8 @@ def docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def pairs_file(tmp: Path) -> Path:
-    from codeprep.pairs.extract import PairParams, extract
+    from codeprep.pairs.extract import extract
+    from codeprep.pairs.params import PairParams
 
     pairs = list(extract(JS.format(i=0), "javascript", "pkg-0", "src/util0.js", PairParams()))
     path = tmp / "pairs.jsonl"

@@ -315,7 +315,8 @@ def tiny_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An untrained 1-layer Qwen2 (hidden 256) with a ~300-token BPE, exported to f32 GGUF: enough for
     llama.cpp to load and sample from, no training needed."""
     from codeprep.model.gguf_export import export
-    from codeprep.model.train import ProxyParams, build_model
+    from codeprep.model.params import ProxyParams
+    from codeprep.model.train import build_model
     from codeprep.tokenize import bpe
 
     out = tmp_path_factory.mktemp("teacher")

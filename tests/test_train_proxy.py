@@ -9,9 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from codeprep.mix.stage import MixParams, run_mix
-from codeprep.model.train import ProxyParams, build_model, train
-from codeprep.tokenize.stage import TokenizeParams, run_tokenize
+from codeprep.mix.params import MixParams
+from codeprep.mix.stage import run_mix
+from codeprep.model.params import ProxyParams
+from codeprep.model.train import build_model, train
+from codeprep.tokenize.params import TokenizeParams
+from codeprep.tokenize.stage import run_tokenize
 
 TINY = ProxyParams(
     num_layers=1,
@@ -61,7 +64,7 @@ def test_params_follow_llama_cpp_and_gqa_rules() -> None:
         ({"seeds": 3}, "non-empty list of integers"),
         ({"seeds": [0, "1"]}, "non-empty list of integers"),
         ({"device": "tpu"}, "device 'tpu' is not one of"),
-        ({"seed": 0}, r"unknown key\(s\) \['seed'\]"),
+        ({"seed": 0}, r"unknown key train_proxy\.seed; did you mean seeds\?"),
     ],
 )
 def test_seed_and_device_params_are_checked(section: dict, message: str) -> None:
@@ -153,7 +156,8 @@ def test_gguf_round_trip_reproduces_torch_logits(tiny_models: Path, stream: Path
 
 @pytest.fixture(scope="module")
 def benched(tiny_models: Path, stream: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    from codeprep.model.bench import BenchParams, run_bench
+    from codeprep.model.bench import run_bench
+    from codeprep.model.params import BenchParams
 
     out = tmp_path_factory.mktemp("bench")
     params = BenchParams(prompt_tokens=16, gen_tokens=8, ctx=64)
@@ -161,7 +165,8 @@ def benched(tiny_models: Path, stream: Path, tmp_path_factory: pytest.TempPathFa
 
 
 def test_bench_builds_every_seed_and_gives_clear_errors(benched: tuple[Path, dict], tmp_path: Path) -> None:
-    from codeprep.model.bench import BenchParams, gguf_path, load_gguf
+    from codeprep.model.bench import gguf_path, load_gguf
+    from codeprep.model.params import BenchParams
 
     out, result = benched
     assert set(result) == {

@@ -49,11 +49,13 @@ def explain(query: str, out_root: Path, lines: int, only_stage: str | None) -> N
         click.echo("    rule: " + dedup_rule(dropped[-1].row["reason"], params.get("dedup") or {}))
     with_signals = [h for h in hits if h.kind == "docs" and "syntax_ok" in h.row]
     if with_signals and params is not None and only_stage in (None, "signals", "filter"):
+        from codeprep.filters.params import FilterParams
         from codeprep.filters.rules import evaluate, rules_for
 
         record = with_signals[-1].row
         click.echo(f"filter rules for {record['lang']} (thresholds from params.yaml; first FAIL decides):")
-        for result in evaluate(record, rules_for(params, record["lang"])):
+        filter_params = FilterParams.from_params(params.get("filter"))
+        for result in evaluate(record, rules_for(filter_params, record["lang"])):
             click.echo("    " + result.describe())
 
 

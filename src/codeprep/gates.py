@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from codeprep.metrics import read_metrics
+from codeprep.params import check_keys
 
 #: The metrics files the gates stage reads (its dvc.yaml deps): the data phase's.
 GATE_FILES = ("ingest", "langid", "signals", "filter", "clean", "dedup", "decontam")
@@ -47,9 +48,7 @@ class Gate:
         where = f"gates.{name}"
         if not isinstance(entry, dict):
             raise ValueError(f"{where} must be a mapping like {{metric: filter.data_quality, min: 0.85}}")
-        unknown = sorted(set(entry) - {"metric", "min", "max", "on_fail"})
-        if unknown:
-            raise ValueError(f"{where}: unknown key(s) {unknown}; known: metric, min, max, on_fail")
+        check_keys(entry, ["metric", "min", "max", "on_fail"], where)
         metric = entry.get("metric")
         if not isinstance(metric, str) or "." not in metric:
             raise ValueError(f"{where}.metric must be '<metrics file>.<key>', e.g. filter.data_quality")

@@ -11,13 +11,32 @@ from typing import Any
 
 import click
 
+from codeprep.params import ParamsError, load_params
+from codeprep.sections import check_params
+
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
+def _checked(ctx: click.Context, param: click.Parameter, path: str) -> str:
+    """The whole params file checked before the stage does any work: a typo anywhere is one line
+    naming the key (``Error: params.yaml: unknown key filter.javascript.max_char; did you mean
+    max_chars?``), not a traceback and not a silently ignored line."""
+    try:
+        check_params(load_params(path))
+    except ParamsError as err:
+        raise click.ClickException(f"{path}: {err}") from None
+    return path
+
+
 def params_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``--params`` (params.yaml): the one place thresholds live."""
+    """``--params`` (params.yaml): the one place thresholds live, checked whole on the way in."""
     return click.option(
-        "--params", "params_path", default="params.yaml", show_default=True, type=click.Path(exists=True)
+        "--params",
+        "params_path",
+        default="params.yaml",
+        show_default=True,
+        type=click.Path(exists=True),
+        callback=_checked,
     )(func)
 
 

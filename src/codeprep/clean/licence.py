@@ -10,6 +10,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from codeprep.params import ParamsError, dataclass_from
+
+
+@dataclass(frozen=True)
+class LicenceParams:
+    """``params.yaml`` ``licence:``: the SPDX ids a document's licence expression must satisfy."""
+
+    allow: tuple[str, ...] = ()
+
+    @classmethod
+    def from_params(cls, section: dict[str, Any] | None) -> LicenceParams:
+        params = dataclass_from(cls, section, "licence")
+        if not params.allow:
+            raise ParamsError(
+                "licence.allow must list at least one SPDX id (an empty list removes everything)"
+            )
+        return cls(tuple(params.allow))
+
 
 _TOKEN = re.compile(r"\(|\)|[A-Za-z0-9.+-]+")
 

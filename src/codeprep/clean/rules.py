@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
 
+from codeprep.params import check_keys, dataclass_from
 from codeprep.signals import treesitter
 
 RULES = (
@@ -56,13 +57,12 @@ class CleanParams:
 
     @classmethod
     def from_params(cls, section: dict[str, Any] | None) -> CleanParams:
-        section = section or {}
+        section = check_keys(section, ["rules", "debug_console_methods", "max_blank_lines"], "clean")
+        given = dataclass_from(cls, section, "clean")  # types; the rules are switches over the defaults
         defaults = cls()
         rules = dict(defaults.rules)
-        unknown = set(section.get("rules", {})) - set(RULES)
-        if unknown:
-            raise ValueError(f"clean.rules: unknown rule(s) {sorted(unknown)}; known: {list(RULES)}")
-        rules.update({k: bool(v) for k, v in section.get("rules", {}).items()})
+        check_keys(section.get("rules"), list(RULES), "clean.rules")
+        rules.update({k: bool(v) for k, v in given.rules.items()} if "rules" in section else {})
         return cls(
             rules=rules,
             debug_console_methods=tuple(section.get("debug_console_methods", defaults.debug_console_methods)),

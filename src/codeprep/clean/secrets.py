@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from codeprep.params import dataclass_from
+
 TYPES = ("EMAIL", "IP_ADDRESS", "KEY", "PASSWORD")
 MARKUP = frozenset({"html", "xml", "svg", "mdx"})
 
@@ -109,12 +111,7 @@ class SecretsParams:
 
     @classmethod
     def from_params(cls, section: dict[str, Any] | None) -> SecretsParams:
-        section = dict(section or {})
-        known = {f for f in cls.__dataclass_fields__}
-        unknown = set(section) - known
-        if unknown:
-            raise ValueError(f"secrets: unknown key(s) {sorted(unknown)}; known: {sorted(known)}")
-        return cls(**{k: bool(v) for k, v in section.items()})
+        return dataclass_from(cls, section, "secrets")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from codeprep.params import check_keys
+
 
 @dataclass(frozen=True)
 class Item:
@@ -35,6 +37,7 @@ class BenchmarkSpec:
 
     @classmethod
     def from_params(cls, entry: dict[str, Any]) -> BenchmarkSpec:
+        check_keys(entry, ["name", "path", "id_field", "text_fields"], "decontam.benchmarks[]")
         missing = {"name", "path", "id_field", "text_fields"} - set(entry)
         if missing:
             raise ValueError(f"decontam.benchmarks entry {entry!r} lacks {sorted(missing)}")

@@ -36,12 +36,10 @@ class MinHashParams:
 
     @classmethod
     def from_params(cls, section: dict[str, Any] | None) -> MinHashParams:
-        section = section or {}
-        params = cls(
-            ngram=int(section.get("ngram", cls.ngram)),
-            num_perm=int(section.get("num_perm", cls.num_perm)),
-            seed=int(section.get("seed", cls.seed)),
-        )
+        from codeprep.dedup.params import DedupParams  # the dedup: section, checked once, whole
+
+        dedup = DedupParams.from_params(section)
+        params = cls(ngram=dedup.ngram, num_perm=dedup.num_perm, seed=dedup.seed)
         if params.ngram < 1 or params.num_perm < 1:
             raise ValueError("dedup.ngram and dedup.num_perm must be positive")
         return params

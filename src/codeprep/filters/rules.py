@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from codeprep.filters.params import FilterParams
 from codeprep.signals.budget import BUDGET_ERRORS
 
 #: Rules about how a file was made rather than its content; ``data_quality`` excludes them.
@@ -61,15 +62,14 @@ class LangRules:
         return self.values.get(key), self.sources.get(key, f"filter.default.{key}")
 
 
-def rules_for(params: dict[str, Any], lang: str) -> LangRules:
-    section = params["filter"]
-    values = dict(section.get("default", {}))
+def rules_for(params: FilterParams, lang: str) -> LangRules:
+    values = params.default.given()
     sources = {key: f"filter.default.{key}" for key in values}
-    for key, value in (section.get(lang) or {}).items():
+    overrides = params.by_lang.get(lang)
+    for key, value in (overrides.given() if overrides else {}).items():
         values[key] = value
         sources[key] = f"filter.{lang}.{key}"
-    require = bool((section.get("require_valid_syntax") or {}).get(lang, False))
-    return LangRules(lang, values, sources, require)
+    return LangRules(lang, values, sources, params.require_valid_syntax.get(lang, False))
 
 
 def _bound(rule: str, key: str, value: Any, rules: LangRules, upper: bool) -> RuleResult | None:

@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 
 from codeprep.execute.local import map_shards, merge_by_lang
 from codeprep.execute.params import ExecuteParams
+from codeprep.filters.params import FilterParams
 from codeprep.filters.rules import QUALITY, LangRules, decide, evaluate, rules_for
 from codeprep.metrics import ratio, write_metrics
 from codeprep.shards import LANGS, RemovedLog, ShardFile
@@ -55,7 +56,7 @@ class FilterTask:
 
 
 def run_filter(
-    params: dict[str, Any],
+    params: FilterParams,
     in_dir: Path,
     out_dir: Path,
     langid_metrics: Path,

@@ -28,6 +28,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from codeprep.instruct.params import Lengths
+from codeprep.languages import CODE_LANGS
 from codeprep.signals.syntax import check
 
 #: Fence info tag → canonical language (the pipeline's names; off-target languages keep their name).
@@ -66,9 +68,6 @@ FENCE_LANG = {
     "shell": "shell",
     "sql": "sql",
 }
-CODE_LANGS = frozenset(
-    {"javascript", "jsx", "typescript", "tsx", "html", "xml", "svg", "css", "scss", "json", "mdx"}
-)
 #: Tasks whose output is prose about code, never code itself.
 PROSE_TASKS = frozenset({"code_explanation"})
 #: Document languages whose fenced blocks are part of the document.
@@ -101,14 +100,6 @@ class Block:
     lang: str  # canonical language, "" when the fence has no tag and detection found none
     code: str
     tagged: bool
-
-
-@dataclass(frozen=True)
-class Lengths:
-    min_instruction_chars: int = 10
-    max_instruction_chars: int = 4000
-    min_output_chars: int = 20
-    max_output_chars: int = 8192
 
 
 def fenced_blocks(text: str) -> tuple[list[tuple[str, str]], bool]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from codeprep.metrics import write_csv, write_metrics
-from codeprep.mix.groups import GROUP_OF, GROUPS
+from codeprep.mix.groups import GROUP_OF
+from codeprep.mix.params import MixParams
 from codeprep.mix.solver import solve
 from codeprep.tokenize.stage import read_split
 
@@ -34,48 +34,6 @@ MIX_INDEX_SCHEMA = pa.schema(
         pa.field("copy", pa.int32(), nullable=False),
     ]
 )
-
-
-@dataclass(frozen=True)
-class MixParams:
-    target: dict[str, float] = field(
-        default_factory=lambda: {"js_ts": 0.35, "xml_html": 0.25, "md_mdx": 0.15, "css": 0.10, "other": 0.15}
-    )
-    max_epochs: dict[str, float] = field(default_factory=dict)  # group -> cap; missing: default_max_epochs
-    default_max_epochs: float = 4.0
-    budget_tokens: int | None = None
-    seed: int = 0
-    instruct_share: float = 0.0  # share of the instruction stream; the language targets share the rest
-
-    @classmethod
-    def from_params(cls, section: dict[str, Any] | None) -> MixParams:
-        section = dict(section or {})
-        defaults = cls()
-        target = {str(k): float(v) for k, v in section.get("target", defaults.target).items()}
-        share = float(section.get("instruct_share", defaults.instruct_share))
-        if not 0 <= share < 1 or "instruct" in target:
-            raise ValueError(
-                "mix.instruct_share must be in [0, 1); give the instruction share there, not in target"
-            )
-        unknown = set(target) - set(GROUPS)
-        if unknown:
-            raise ValueError(f"mix.target: unknown group(s) {sorted(unknown)}; groups: {list(GROUPS)}")
-        epochs = section.get("max_epochs", defaults.default_max_epochs)
-        per_group = {str(k): float(v) for k, v in epochs.items()} if isinstance(epochs, dict) else {}
-        default = float(epochs) if not isinstance(epochs, dict) else defaults.default_max_epochs
-        budget = section.get("budget_tokens")
-        return cls(
-            target, per_group, default, int(budget) if budget else None, int(section.get("seed", 0)), share
-        )
-
-    def shares(self) -> dict[str, float]:
-        """The solver's targets: the language targets scaled to ``1 - instruct_share``, plus the
-        instruction stream's share (only when it is set, so a mix without it stays as it was)."""
-        scaled = {g: p * (1 - self.instruct_share) for g, p in self.target.items()}
-        return scaled | ({"instruct": self.instruct_share} if self.instruct_share else {})
-
-    def epochs_cap(self) -> dict[str, float]:
-        return {g: self.max_epochs.get(g, self.default_max_epochs) for g in GROUPS}
 
 
 def _uniform(seed: int, doc: str) -> float:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import statistics
 import time
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,27 +32,11 @@ import numpy as np
 from codeprep.eval.bands import summarize
 from codeprep.model.environment import environment
 from codeprep.model.gguf_export import export
-from codeprep.params import dataclass_from
+from codeprep.model.params import BenchParams
 from codeprep.tokenize.stage import read_split
 
 BUILDS = {"q8_0": 7, "q4_k_m": 15}  # llama.cpp LLAMA_FTYPE_MOSTLY_Q8_0, LLAMA_FTYPE_MOSTLY_Q4_K_M
 GROUP_LANG = {"js_ts": "javascript", "xml_html": "html", "md_mdx": "markdown", "css": "css", "other": "json"}
-
-
-@dataclass(frozen=True)
-class BenchParams:
-    threads: int = 1
-    runs: int = 5
-    prompt_tokens: int = 64
-    gen_tokens: int = 64
-    ctx: int = 256
-
-    @classmethod
-    def from_params(cls, section: dict[str, Any] | None) -> BenchParams:
-        params = dataclass_from(cls, section, "bench")
-        if params.runs < 5:
-            raise ValueError("bench.runs must be at least 5 (the median of at least 5 runs)")
-        return params
 
 
 def quantize(f32: Path, out: Path, ftype: int) -> Path:

@@ -27,7 +27,8 @@ from codeprep.eval.settings import EVAL_GROUPS
 from codeprep.eval.suite import load_suite
 from codeprep.model.bench import BUILDS, gguf_path, load_gguf
 from codeprep.model.environment import environment, resolve_device
-from codeprep.model.train import ProxyParams, seed_dir
+from codeprep.model.params import ProxyParams
+from codeprep.model.train import seed_dir
 
 TORCH = "torch"
 

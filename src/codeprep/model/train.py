@@ -33,7 +33,7 @@ import os
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -42,61 +42,9 @@ import numpy as np
 from codeprep.eval.bands import summarize
 from codeprep.metrics import write_csv
 from codeprep.model.environment import environment, resolve_device
-from codeprep.params import dataclass_from
+from codeprep.model.params import ProxyParams
 from codeprep.tokenize.hf_dirs import save_model
 from codeprep.tokenize.stage import read_split
-
-DEVICES = ("auto", "cpu", "cuda")
-
-
-@dataclass(frozen=True)
-class ProxyParams:
-    hidden_size: int = 256
-    intermediate_size: int = 512
-    num_layers: int = 1
-    num_heads: int = 8
-    num_kv_heads: int = 1
-    seq_len: int = 256
-    batch_size: int = 8
-    token_budget: int = 1_200_000
-    lr: float = 3e-3
-    min_lr_ratio: float = 0.0
-    warmup_steps: int = 20
-    weight_decay: float = 0.1
-    seeds: tuple[int, ...] = (0, 1, 2)
-    device: str = "auto"
-    threads: int = 2
-    val_docs_per_lang: int = 16
-
-    @classmethod
-    def from_params(cls, section: dict[str, Any] | None) -> ProxyParams:
-        section = dict(section or {})
-        seeds = section.get("seeds", list(cls.seeds))
-        if (
-            not isinstance(seeds, list | tuple)
-            or not seeds
-            or not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds)
-        ):
-            raise ValueError(f"train_proxy.seeds must be a non-empty list of integers, got {seeds!r}")
-        if len(set(seeds)) != len(seeds):
-            raise ValueError(f"train_proxy.seeds has duplicates: {seeds}")
-        section["seeds"] = tuple(seeds)
-        params = dataclass_from(cls, section, "train_proxy")
-        if params.device not in DEVICES:
-            raise ValueError(f"train_proxy.device {params.device!r} is not one of {DEVICES}")
-        if params.hidden_size % 256 or params.intermediate_size % 256:
-            raise ValueError(
-                "train_proxy.hidden_size and intermediate_size must be multiples of 256 (llama.cpp k-quants)"
-            )
-        if params.hidden_size % params.num_heads or params.num_heads % params.num_kv_heads:
-            raise ValueError("train_proxy: hidden_size % num_heads and num_heads % num_kv_heads must be 0")
-        if not 0 <= params.min_lr_ratio <= 1:
-            raise ValueError("train_proxy.min_lr_ratio must be in [0, 1]")
-        return params
-
-    @property
-    def steps(self) -> int:
-        return max(1, self.token_budget // (self.seq_len * self.batch_size))
 
 
 def build_model(params: ProxyParams, vocab_size: int, eos_id: int, pad_id: int, seed: int = 0):

@@ -19,9 +19,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
+from codeprep.pairs.params import PairParams
 from codeprep.signals import treesitter
 
 GRAMMAR = {"javascript": "javascript", "jsx": "javascript", "typescript": "typescript", "tsx": "tsx"}
@@ -94,16 +94,6 @@ STOP_WORDS = frozenset(
         "see",
     ]
 )
-
-
-@dataclass(frozen=True)
-class PairParams:
-    min_doc_chars: int = 50  # seed plan: documentation 50-2000 characters
-    max_doc_chars: int = 2000
-    min_code_chars: int = 100  # seed plan: code 100-10000 characters
-    max_code_chars: int = 10000
-    min_relevance: float = 0.2
-    codesearchnet: tuple[str, ...] = ()  # published CodeSearchNet jsonl(.gz) files or dirs, under data/
 
 
 def doc_text(comment: str) -> str:

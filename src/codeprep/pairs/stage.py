@@ -19,17 +19,11 @@ from codeprep.instruct.quality import Block, block_valid
 from codeprep.metrics import ratio, write_metrics
 from codeprep.pairs import codesearchnet
 from codeprep.pairs.cat import transforms
-from codeprep.pairs.extract import GRAMMAR, PairParams, extract, judge
-from codeprep.params import dataclass_from
+from codeprep.pairs.extract import GRAMMAR, extract, judge
+from codeprep.pairs.params import PairParams
 from codeprep.shards import iter_batches
-from codeprep.tokenize.stage import TokenizeParams, val_repos
-
-
-def params_from(section: dict[str, Any] | None) -> PairParams:
-    section = dict(section or {})
-    if "codesearchnet" in section:
-        section["codesearchnet"] = tuple(section["codesearchnet"] or ())
-    return dataclass_from(PairParams, section, "pairs")
+from codeprep.tokenize.params import TokenizeParams
+from codeprep.tokenize.stage import val_repos
 
 
 def _codesearchnet(params: PairParams, root: Path, rejected: Counter[str]) -> Iterator[dict[str, Any]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from codeprep.filters.params import FilterParams
 from codeprep.filters.rules import ORDER, evaluate, rules_for
 from codeprep.report.markdown import code, count
 
@@ -40,8 +41,9 @@ def rule_descriptions(params: dict[str, Any], langs: Sequence[str]) -> dict[str,
     at least one of ``langs``."""
     thresholds: dict[str, dict[str, Any]] = {rule: {} for rule in ORDER}
     keys: dict[str, str] = {}
+    filter_params = FilterParams.from_params(params["filter"])
     for lang in langs:
-        for result in evaluate(_PROBE, rules_for(params, lang)):
+        for result in evaluate(_PROBE, rules_for(filter_params, lang)):
             thresholds[result.rule][lang] = result.threshold
             parts = result.param.split(".")  # filter.<lang|default>.<key>, filter.require_valid_syntax.<lang>
             keys[result.rule] = parts[1] if parts[1] == "require_valid_syntax" else parts[-1]

@@ -54,6 +54,7 @@ from functools import cache
 from typing import Any
 
 from codeprep.signals import node_parsers, treesitter
+from codeprep.signals.params import JS_BACKENDS
 
 __all__ = [
     "ESPRIMA_MAX_CHARS",
@@ -66,7 +67,6 @@ __all__ = [
     "warm_up",
 ]
 
-JS_BACKENDS = ("tree-sitter", "esprima")
 
 #: esprima is pure Python (~0.1 MB/s): a 2 M-character file already takes ~20 s. Bigger input is not
 #: parsed and gets ``too_complex`` (a verdict about the validator, not about the code).

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from codeprep.metrics import write_csv, write_metrics
+from codeprep.params import ParamsError, check_keys
 from codeprep.progress import progress
 from codeprep.shards import DOC_SCHEMA, RemovedLog, ShardWriter, doc_id
 from codeprep.sources import flags
@@ -67,6 +68,11 @@ class InputSpec:
     license: str | None = None  # ``repo``/``repos``: the licence of every file, over what the files say
 
 
+#: The keys of ``ingest:`` and of one input entry (a ``stackv2`` entry has more: StackInput.KEYS).
+INGEST_KEYS = ("inputs", "skip_dirs", "max_bytes", "max_archive_bytes")
+INPUT_KEYS = ("path", "format", "source", "license")
+
+
 @dataclass(frozen=True)
 class IngestConfig:
     inputs: tuple[InputSpec, ...]
@@ -77,10 +83,21 @@ class IngestConfig:
 
     @classmethod
     def from_params(cls, params: dict[str, Any], root: Path = Path()) -> IngestConfig:
-        ingest = params["ingest"]
+        ingest = check_keys(params.get("ingest"), list(INGEST_KEYS), "ingest")
+        for key in INGEST_KEYS:
+            if key not in ingest and key != "skip_dirs":
+                raise ParamsError(f"ingest.{key} is required")
+        if not isinstance(ingest["inputs"], list):
+            raise ParamsError(
+                f"ingest.inputs must be a list of {{path, format}} entries, not {ingest['inputs']!r}"
+            )
         specs = []
-        for spec in ingest["inputs"]:
+        for i, spec in enumerate(ingest["inputs"]):
+            if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
+                raise ParamsError(f"ingest.inputs[{i}] must be a mapping with a path, not {spec!r}")
             fmt = spec.get("format")
+            if fmt != "stackv2":  # its options are checked by StackInput
+                check_keys(spec, list(INPUT_KEYS), f"ingest.inputs[{i}]")
             if fmt not in FORMATS:
                 raise ValueError(
                     f"ingest.inputs: format {fmt!r} for {spec.get('path')!r} is not one of {FORMATS}"
@@ -207,6 +224,17 @@ def build_record(item: RawItem, max_bytes: int) -> tuple[dict[str, Any] | None, 
         "is_generated": flags.is_generated(item.path, text),
     }
     return record, "", "", ident
+
+
+def check_inputs(cfg: IngestConfig) -> None:
+    """Every input path exists (and a stackv2 input's blob store): all of them checked before any
+    work, so a typo in the last entry does not surface after the first input has been read."""
+    missing = [str(spec.path) for spec in cfg.inputs if not spec.path.exists()]
+    missing += [
+        str(spec.stackv2.blobs) for spec in cfg.inputs if spec.stackv2 and not spec.stackv2.blobs.exists()
+    ]
+    if missing:
+        raise ParamsError(f"ingest.inputs: no such path: {', '.join(missing)}")
 
 
 def run_ingest(

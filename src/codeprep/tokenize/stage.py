@@ -16,7 +16,6 @@ import json
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +25,11 @@ import pyarrow.parquet as pq
 
 from codeprep.instruct.render import LANG, render
 from codeprep.metrics import write_metrics
-from codeprep.params import dataclass_from
 from codeprep.shards import iter_batches
 from codeprep.signals.langid import split_repos
 from codeprep.tokenize import bpe
 from codeprep.tokenize.hf_dirs import save_tokenizer
+from codeprep.tokenize.params import TokenizeParams
 
 INDEX_SCHEMA = pa.schema(
     [
@@ -43,26 +42,6 @@ INDEX_SCHEMA = pa.schema(
     ]
 )
 SPLITS = ("train", "val")
-
-
-@dataclass(frozen=True)
-class TokenizeParams:
-    vocab_size: int = 4096
-    min_frequency: int = 2
-    lang_tags: bool = True
-    pretrained_path: str | None = None
-    val_fraction: float = 0.1
-    seed: int = 0
-    batch_docs: int = 256
-
-    @classmethod
-    def from_params(cls, section: dict[str, Any] | None) -> TokenizeParams:
-        params = dataclass_from(cls, section, "tokenize")
-        if not 0 < params.val_fraction < 1 or params.vocab_size < 300:
-            raise ValueError(
-                "tokenize.val_fraction must be in (0, 1) and vocab_size >= 300 (256 bytes + specials)"
-            )
-        return params
 
 
 def val_repos(docs_dir: Path, params: TokenizeParams) -> set[str]:

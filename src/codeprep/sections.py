@@ -1,0 +1,96 @@
+"""params.yaml's sections, each with the parser that turns it into its frozen dataclass, and
+:func:`check_params`, which runs every parser over the whole file before a stage does any work.
+
+One table, so that a new section is one row and no section goes unchecked: a key nobody reads is a
+typo waiting to be silently ignored (``dedup.treshold`` once ran with the default threshold). The
+parsers are named, not imported, so a stage pays only for the modules of the sections (all light:
+``tests/test_params.py`` keeps it that way by timing nothing but checking what ``check_params``
+imports).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+from codeprep.params import ParamsError, dataclass_from, unknown_key
+
+
+@dataclass(frozen=True)
+class ShardsParams:
+    """``shards:``: uncompressed text per parquet shard (bounds a worker's memory)."""
+
+    max_bytes: int = 64 << 20
+
+    def __post_init__(self) -> None:
+        if self.max_bytes < 1 << 20:
+            raise ParamsError(f"shards.max_bytes must be at least 1 MiB, not {self.max_bytes}")
+
+    @classmethod
+    def from_params(cls, section: dict[str, Any] | None) -> ShardsParams:
+        return dataclass_from(cls, section, "shards")
+
+
+def _ingest(section: Any) -> Any:
+    from codeprep.sources.ingest import IngestConfig
+
+    return IngestConfig.from_params({"ingest": section})
+
+
+def _signals(section: Any) -> Any:
+    from codeprep.signals.budget import Budget
+
+    return dataclass_from(Budget, section, "signals")
+
+
+#: Section → ``module:callable`` taking the section (None when absent) and returning its dataclass.
+SECTIONS: dict[str, str] = {
+    "shards": "codeprep.sections:ShardsParams.from_params",
+    "ingest": "codeprep.sections:_ingest",
+    "execute": "codeprep.execute.params:ExecuteParams.from_params",
+    "langid": "codeprep.signals.params:LangIdParams.from_params",
+    "syntax": "codeprep.signals.params:SyntaxParams.from_params",
+    "signals": "codeprep.sections:_signals",
+    "filter": "codeprep.filters.params:FilterParams.from_params",
+    "licence": "codeprep.clean.licence:LicenceParams.from_params",
+    "clean": "codeprep.clean.rules:CleanParams.from_params",
+    "secrets": "codeprep.clean.secrets:SecretsParams.from_params",
+    "dedup": "codeprep.dedup.params:DedupParams.from_params",
+    "decontam": "codeprep.decontam.params:DecontamParams.from_params",
+    "gates": "codeprep.gates:parse_gates",
+    "pairs": "codeprep.pairs.extract:PairParams.from_params",
+    "synth": "codeprep.synth.params:SynthParams.from_params",
+    "instruct": "codeprep.instruct.params:InstructParams.from_params",
+    "tokenize": "codeprep.tokenize.params:TokenizeParams.from_params",
+    "mix": "codeprep.mix.params:MixParams.from_params",
+    "train_proxy": "codeprep.model.params:ProxyParams.from_params",
+    "bench": "codeprep.model.params:BenchParams.from_params",
+}
+
+
+def parser(name: str) -> Any:
+    module, _, attr = SECTIONS[name].partition(":")
+    target: Any = importlib.import_module(module)
+    for part in attr.split("."):
+        target = getattr(target, part)
+    return target
+
+
+def check_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Every section of ``params`` parsed (unknown sections refused with the closest name); returns
+    section → dataclass. A section the file leaves out is not checked: the stage that reads it uses
+    its defaults, or fails on what it needs, as before (a hand-run stage may get a one-section
+    file). Raises :class:`ParamsError` (one line, naming the key) at the first mistake."""
+    for name in params:
+        if name not in SECTIONS:
+            raise ParamsError(unknown_key("params.yaml", name, list(SECTIONS)).replace("params.yaml.", "", 1))
+    parsed = {}
+    for name in (n for n in SECTIONS if n in params):
+        try:
+            parsed[name] = parser(name)(params.get(name))
+        except ParamsError:
+            raise
+        except (ValueError, KeyError, TypeError) as err:  # a parser's own check: its message names the key
+            raise ParamsError(str(err).strip("'\"")) from None
+    return parsed
