@@ -36,8 +36,9 @@ data: install
 	@git diff --quiet -- data.dvc 2>/dev/null || \
 	  echo "note: data/ now differs from the committed data.dvc (your own data?); commit data.dvc to record it"
 
-## repro: install, fetch the default data, run the whole pipeline
+## repro: install, fetch the default data, check params.yaml (codeprep check-params), run the whole pipeline
 repro: data
+	$(BIN)/codeprep check-params
 	$(BIN)/dvc repro
 
 ## test: lint and the whole test suite (what .ci/run runs)

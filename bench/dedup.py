@@ -49,10 +49,10 @@ import numpy as np
 from machine import machine_facts
 from scipy import sparse
 
-from codeprep.dedup.dedup_stage import verified
 from codeprep.dedup.lsh import candidates, clusters, optimal_bands
 from codeprep.dedup.minhash import MinHasher
 from codeprep.dedup.shingles import shingle_hash, shingle_hashes, shingles
+from codeprep.dedup.stage import verified
 from codeprep.params import load_params
 from codeprep.shards import iter_batches
 

@@ -64,7 +64,8 @@ def rss_mb() -> float:
 def child(args: argparse.Namespace) -> None:
     """Run ingest once on ``--input`` into ``--dest`` and print one JSON line with the figures."""
     from codeprep.params import load_params
-    from codeprep.sources.ingest import IngestConfig, InputSpec, run_ingest
+    from codeprep.sources.ingest import run_ingest
+    from codeprep.sources.params import IngestConfig, InputSpec
 
     import_rss = rss_mb()
     cfg = IngestConfig.from_params(load_params(args.params), ROOT)

@@ -49,7 +49,7 @@ from stage_run import stage
 from codeprep.eval.bands import difference
 from codeprep.metrics import write_json
 from codeprep.model.evaluate import run_evaluate
-from codeprep.model.train import ProxyParams
+from codeprep.model.params import ProxyParams
 
 ROOT = Path(__file__).resolve().parents[1]
 HELDOUT = ROOT / "bench" / "work" / "heldout"

@@ -427,7 +427,8 @@ _CHECKERS: dict[str, Any] = {}
 
 
 def _checker(backend: str) -> Any:
-    from codeprep.signals.budget import Budget, BudgetedChecker
+    from codeprep.signals.budget import BudgetedChecker
+    from codeprep.signals.params import Budget
 
     if backend not in _CHECKERS:
         _CHECKERS[backend] = BudgetedChecker(Budget(max_seconds_per_doc=600.0), backend)

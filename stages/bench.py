@@ -15,7 +15,7 @@ from codeprep.stage_options import input_path, output_path, params_option
 
 
 @click.command()
-@params_option
+@params_option("bench", "train_proxy")
 @input_path("--models", "train_dir", "out/train_proxy")
 @input_path("--tokens", "tokenize_dir", "out/tokenize")
 @output_path("--out", "out_dir", "out/bench")

@@ -16,7 +16,7 @@ from codeprep.stage_options import input_path, output_path, params_option
 
 
 @click.command()
-@params_option
+@params_option("licence", "clean", "secrets", "syntax", "execute")
 @input_path("--docs", "in_dir", "out/filter/docs")
 @output_path("--out", "out_dir", "out/clean")
 @output_path("--metrics", "metrics_path", "metrics/clean.json")

@@ -15,7 +15,7 @@ from codeprep.stage_options import input_path, output_path, params_option
 
 
 @click.command()
-@params_option
+@params_option("decontam", "execute")
 @input_path("--docs", "in_dir", "out/dedup/docs")
 @input_path("--suite", "suite_dir", "out/eval_suite")
 @output_path("--out", "out_dir", "out/decontam")

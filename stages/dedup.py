@@ -5,15 +5,15 @@ from pathlib import Path
 
 import click
 
-from codeprep.dedup.dedup_stage import run_dedup
 from codeprep.dedup.params import DedupParams
+from codeprep.dedup.stage import run_dedup
 from codeprep.execute.params import ExecuteParams
 from codeprep.params import load_params
 from codeprep.stage_options import input_path, output_path, params_option
 
 
 @click.command()
-@params_option
+@params_option("dedup", "execute")
 @input_path("--docs", "docs_dir", "out/clean/docs")
 @input_path("--signatures", "sig_dir", "out/minhash/signatures")
 @output_path("--out", "out_dir", "out/dedup")

@@ -14,7 +14,7 @@ from codeprep.stage_options import input_path, output_path, params_option
 
 
 @click.command()
-@params_option
+@params_option("train_proxy")
 @input_path("--models", "train_dir", "out/train_proxy")
 @input_path("--builds", "bench_dir", "out/bench")
 @input_path("--suite", "suite_dir", "out/eval_suite")

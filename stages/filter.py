@@ -12,7 +12,7 @@ from codeprep.stage_options import input_path, output_path, params_option
 
 
 @click.command()
-@params_option
+@params_option("filter", "execute")
 @input_path("--docs", "in_dir", "out/signals/docs")
 @input_path("--langid-metrics", "langid_metrics", "metrics/langid.json")
 @output_path("--out", "out_dir", "out/filter")

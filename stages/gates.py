@@ -12,7 +12,7 @@ from codeprep.stage_options import output_path, params_option
 
 
 @click.command()
-@params_option
+@params_option("gates")
 @output_path("--metrics-dir", "metrics_dir", "metrics")
 @output_path("--out", "out_path", "out/gates/passed")
 @output_path("--report", "report_path", "metrics/gates.json")

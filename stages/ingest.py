@@ -5,12 +5,13 @@ from pathlib import Path
 import click
 
 from codeprep.params import ParamsError, load_params
-from codeprep.sources.ingest import IngestConfig, check_inputs, run_ingest
+from codeprep.sources.ingest import run_ingest
+from codeprep.sources.params import IngestConfig, check_inputs
 from codeprep.stage_options import output_path, params_option
 
 
 @click.command()
-@params_option
+@params_option("shards", "ingest")
 @output_path("--out", "out_dir", "out/ingest")
 @output_path("--metrics", "metrics_path", "metrics/ingest.json")
 @output_path("--plot", "plot_path", "plots/ingest_by_lang.csv")

@@ -16,7 +16,7 @@ from codeprep.stage_options import input_path, output_path, params_option
 
 
 @click.command()
-@params_option
+@params_option("instruct", "decontam")
 @click.option(
     "--records",
     "jsonl",

@@ -10,7 +10,7 @@ from codeprep.metrics import write_csv, write_metrics
 from codeprep.params import load_params
 from codeprep.signals.langid import save, train
 from codeprep.signals.params import LangIdParams
-from codeprep.stage_options import output_path, params_option
+from codeprep.stage_options import input_path, output_path, params_option
 
 METRICS = (
     "accuracy",
@@ -26,8 +26,8 @@ METRICS = (
 
 
 @click.command()
-@params_option
-@output_path("--docs", "docs_dir", "out/ingest/docs")
+@params_option("langid")
+@input_path("--docs", "docs_dir", "out/ingest/docs")
 @output_path("--model", "model_path", "out/langid/model.joblib")
 @output_path("--metrics", "metrics_path", "metrics/langid.json")
 @output_path("--plot", "plot_path", "plots/langid_confusion.csv")

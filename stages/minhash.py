@@ -6,14 +6,14 @@ from pathlib import Path
 import click
 
 from codeprep.dedup.minhash import MinHashParams
-from codeprep.dedup.minhash_stage import run_minhash
 from codeprep.execute.params import ExecuteParams
+from codeprep.minhash.stage import run_minhash
 from codeprep.params import load_params
 from codeprep.stage_options import input_path, output_path, params_option
 
 
 @click.command()
-@params_option
+@params_option("dedup", "execute")
 @input_path("--docs", "in_dir", "out/clean/docs")
 @output_path("--out", "out_dir", "out/minhash/signatures")
 @output_path("--metrics", "metrics_path", "metrics/minhash.json")

@@ -12,7 +12,7 @@ from codeprep.stage_options import input_path, output_path, params_option
 
 
 @click.command()
-@params_option
+@params_option("mix")
 @input_path("--tokens", "tokenize_dir", "out/tokenize")
 @output_path("--out", "out_dir", "out/mix")
 @output_path("--metrics", "metrics_path", "metrics/mix.json")

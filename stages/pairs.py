@@ -13,7 +13,7 @@ from codeprep.tokenize.params import TokenizeParams
 
 
 @click.command()
-@params_option
+@params_option("pairs", "tokenize")
 @input_path("--docs", "docs_dir", "out/decontam/docs")
 @output_path("--out", "out_dir", "out/pairs")
 @output_path("--metrics", "metrics_path", "metrics/pairs.json")

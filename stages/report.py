@@ -10,7 +10,7 @@ from codeprep.stage_options import input_path, output_path, params_option
 
 
 @click.command()
-@params_option
+@params_option("ingest", "langid", "filter", "licence", "clean", "dedup", "synth", "mix")
 @click.option("--metrics-dir", default="metrics", show_default=True, type=click.Path(file_okay=False))
 @click.option("--plots-dir", default="plots", show_default=True, type=click.Path(file_okay=False))
 @input_path("--dvc-yaml", "dvc_yaml", "dvc.yaml")

@@ -5,15 +5,14 @@ from pathlib import Path
 import click
 
 from codeprep.execute.params import ExecuteParams
-from codeprep.params import dataclass_from, load_params
-from codeprep.signals.budget import Budget
-from codeprep.signals.params import LangIdParams, SyntaxParams
+from codeprep.params import load_params
+from codeprep.signals.params import Budget, LangIdParams, SyntaxParams
 from codeprep.signals.stage import SignalsConfig, run_signals
 from codeprep.stage_options import input_path, output_path, params_option
 
 
 @click.command()
-@params_option
+@params_option("syntax", "signals", "langid", "execute")
 @input_path("--docs", "in_dir", "out/ingest/docs")
 @input_path("--model", "model", "out/langid/model.joblib")
 @output_path("--out", "out_dir", "out/signals")
@@ -24,7 +23,7 @@ def main(params_path: str, in_dir: str, model: str, out_dir: str, metrics_path: 
         js_backend=SyntaxParams.from_params(params.get("syntax")).js_backend,
         langid_model=Path(model).resolve(),  # absolute: a Ray worker may start elsewhere
         langid_min_prob=LangIdParams.from_params(params.get("langid")).min_prob,
-        budget=dataclass_from(Budget, params.get("signals"), "signals"),
+        budget=Budget.from_params(params.get("signals")),
     )
     execute = ExecuteParams.from_params(params.get("execute"))
     run_signals(config, Path(in_dir), Path(out_dir), Path(metrics_path), execute)

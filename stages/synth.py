@@ -12,7 +12,7 @@ from codeprep.synth.stage import run_synth
 
 
 @click.command()
-@params_option
+@params_option("synth")
 @input_path("--docs", "docs_dir", "out/decontam/docs")
 @input_path("--pairs", "pairs_path", "out/pairs/pairs.jsonl")
 @output_path("--out", "out_dir", "out/synth")

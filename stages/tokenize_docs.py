@@ -15,7 +15,7 @@ from codeprep.tokenize.stage import run_tokenize
 
 
 @click.command()
-@params_option
+@params_option("tokenize")
 @input_path("--docs", "in_dir", "out/decontam/docs")
 @click.option(
     "--instructions",

@@ -15,7 +15,7 @@ from codeprep.stage_options import input_path, output_path, params_option
 
 
 @click.command()
-@params_option
+@params_option("train_proxy")
 @input_path("--mix", "mix_dir", "out/mix")
 @input_path("--tokens", "tokenize_dir", "out/tokenize")
 @output_path("--out", "out_dir", "out/train_proxy")

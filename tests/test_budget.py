@@ -9,7 +9,8 @@ import time
 import pytest
 
 from codeprep.signals import node_parsers
-from codeprep.signals.budget import Budget, BudgetedChecker
+from codeprep.signals.budget import BudgetedChecker
+from codeprep.signals.params import Budget
 from codeprep.signals.syntax import Verdict
 
 #: Generous for a loaded CI machine; each case below finishes in well under a second on an idle core.

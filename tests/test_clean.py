@@ -17,8 +17,7 @@ from codeprep.clean.rules import CleanParams, clean
 from codeprep.clean.secrets import SecretsParams, find, redact
 from codeprep.clean.stage import CleanConfig, run_clean
 from codeprep.execute.params import ExecuteParams
-from codeprep.shards import ShardWriter, iter_records
-from codeprep.signals.stage import SIGNALS_SCHEMA
+from codeprep.shards import SIGNALS_SCHEMA, ShardWriter, iter_records
 from codeprep.signals.syntax import check
 
 RULES = CleanParams()

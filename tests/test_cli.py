@@ -11,7 +11,8 @@ from conftest import JS, package_json, write_tree
 
 from codeprep.cli import main
 from codeprep.shards import iter_records
-from codeprep.sources.ingest import IngestConfig, InputSpec, run_ingest
+from codeprep.sources.ingest import run_ingest
+from codeprep.sources.params import IngestConfig, InputSpec
 
 
 @pytest.fixture
@@ -79,8 +80,7 @@ def test_explain_shows_signals_thresholds_and_the_deciding_rule(
     from codeprep.filters.params import FilterParams
     from codeprep.filters.stage import run_filter
     from codeprep.params import load_params
-    from codeprep.shards import ShardWriter
-    from codeprep.signals.stage import SIGNALS_SCHEMA
+    from codeprep.shards import SIGNALS_SCHEMA, ShardWriter
 
     project = Path(__file__).parents[1]
     monkeypatch.chdir(tmp_path)

@@ -16,8 +16,7 @@ from codeprep.decontam.index import Index, words
 from codeprep.decontam.params import DecontamParams
 from codeprep.decontam.stage import build_index, run_decontam
 from codeprep.execute.params import ExecuteParams
-from codeprep.shards import ShardWriter, iter_records
-from codeprep.signals.stage import SIGNALS_SCHEMA
+from codeprep.shards import SIGNALS_SCHEMA, ShardWriter, iter_records
 
 HUMANEVAL_ITEMS = {(i.item_id, i.field): i.text for i in load(HUMANEVAL)}
 SOLUTION = HUMANEVAL_ITEMS[("HumanEval/0", "canonical_solution")]

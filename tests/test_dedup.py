@@ -17,18 +17,18 @@ from conftest import signals_record
 from datasketch import MinHash
 from datasketch.lsh import _optimal_param
 
-from codeprep.dedup.dedup_stage import run_dedup
 from codeprep.dedup.exact import content_hash
 from codeprep.dedup.keeper import Meta, keeper_key
 from codeprep.dedup.lsh import optimal_bands
 from codeprep.dedup.minhash import MinHasher, MinHashParams
-from codeprep.dedup.minhash_stage import read_signatures, run_minhash
 from codeprep.dedup.params import DedupParams
 from codeprep.dedup.partitioned import META_COLUMNS
 from codeprep.dedup.shingles import shingle_hash, shingle_hashes, shingles, tokens
+from codeprep.dedup.signatures import read_signatures
+from codeprep.dedup.stage import run_dedup
 from codeprep.execute.params import ExecuteParams
-from codeprep.shards import RemovedLog, ShardWriter, iter_records
-from codeprep.signals.stage import SIGNALS_SCHEMA
+from codeprep.minhash.stage import run_minhash
+from codeprep.shards import SIGNALS_SCHEMA, RemovedLog, ShardWriter, iter_records
 
 # A real-shaped module: a small store with a few functions (about 60 lines, 400 tokens).
 STORE = """import { EventEmitter } from "events";

@@ -25,13 +25,13 @@ from scipy.sparse.csgraph import connected_components
 from test_dedup import OTHER, STORE, one_function_added, renamed, write_docs
 
 from codeprep.dedup import components, partitioned, reference, steps
-from codeprep.dedup.dedup_stage import run_dedup
 from codeprep.dedup.lsh import candidates
 from codeprep.dedup.minhash import MinHasher, MinHashParams
-from codeprep.dedup.minhash_stage import run_minhash
 from codeprep.dedup.params import DedupParams
 from codeprep.dedup.spill import Spill
+from codeprep.dedup.stage import run_dedup
 from codeprep.execute.params import ExecuteParams
+from codeprep.minhash.stage import run_minhash
 from codeprep.shards import doc_id, iter_records
 
 ICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path d="M3 6h18v2H3zm0 5h18v2H3zm0 5h18v2H3z"/></svg>\n'

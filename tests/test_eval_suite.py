@@ -125,8 +125,7 @@ def test_decontam_drops_eval_overlap_with_reasons(suite_dir: Path, tmp_path: Pat
     from codeprep.decontam.params import DecontamParams
     from codeprep.decontam.stage import run_decontam
     from codeprep.execute.params import ExecuteParams
-    from codeprep.shards import ShardWriter
-    from codeprep.signals.stage import SIGNALS_SCHEMA
+    from codeprep.shards import SIGNALS_SCHEMA, ShardWriter
 
     lib = next(d for d in pq.read_table(suite_dir / "docs.parquet").to_pylist() if d["path"] == "src/lib.js")
     records = [

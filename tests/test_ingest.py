@@ -16,7 +16,8 @@ import pytest
 from conftest import JS, MD, SVG, TS, make_tarball, package_json, write_tree
 
 from codeprep.shards import iter_records
-from codeprep.sources.ingest import IngestConfig, InputSpec, run_ingest
+from codeprep.sources.ingest import run_ingest
+from codeprep.sources.params import IngestConfig, InputSpec
 
 MB = 1 << 20
 

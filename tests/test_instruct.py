@@ -14,12 +14,12 @@ import pytest
 
 from codeprep.decontam.benchmarks import Item
 from codeprep.decontam.index import Index
-from codeprep.instruct import opencodeinstruct
 from codeprep.instruct.params import InstructParams, Lengths
 from codeprep.instruct.quality import Block, block_valid, clarity_checks, code_blocks, completeness_checks
 from codeprep.instruct.render import render
 from codeprep.instruct.stage import run_instruct
 from codeprep.shards import iter_records
+from codeprep.sources import opencodeinstruct
 
 JS_ANSWER = """Here is a debounce helper:
 
@@ -225,7 +225,7 @@ def test_render_is_the_training_layout() -> None:
 
 
 def test_an_oversized_line_is_an_error_not_a_memory_blowup(tmp_path: Path) -> None:
-    from codeprep.instruct.json_lines import json_lines
+    from codeprep.sources.json_lines import json_lines
 
     path = tmp_path / "bomb.jsonl.gz"
     with gzip.open(path, "wb") as f:  # 8 MB of one line compresses to a few KB

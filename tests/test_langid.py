@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from codeprep.metrics import read_metrics
 from codeprep.shards import DOC_SCHEMA, ShardWriter, doc_id
+from codeprep.shards.splits import split_repos
 from codeprep.signals.langid import (
     LangId,
     build_pipeline,
@@ -27,7 +28,6 @@ from codeprep.signals.langid import (
     load,
     sample_docs,
     save,
-    split_repos,
     train,
     valid_as,
 )

@@ -13,9 +13,9 @@ from lxml import etree
 from codeprep.signals.syntax import check
 from codeprep.synth import mutate_js as mutate_js_module
 from codeprep.synth import mutate_xml as mutate_xml_module
-from codeprep.synth.mutant import REJECT_REASONS, Mutant, MutationRejected
 from codeprep.synth.mutate_js import mutate_js
 from codeprep.synth.mutate_xml import mutate_xml
+from codeprep.synth.mutation import REJECT_REASONS, Mutant, MutationRejected
 
 
 def _js(text: str, lang: str = "javascript", op: str | None = None, seed: int = 0, rate: float = 1.0) -> str:

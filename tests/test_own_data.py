@@ -16,8 +16,9 @@ from codeprep.execute.params import ExecuteParams
 from codeprep.shards import iter_records
 from codeprep.signals.langid import save, train
 from codeprep.signals.params import LangIdParams
-from codeprep.sources.ingest import IngestConfig, run_ingest
+from codeprep.sources.ingest import run_ingest
 from codeprep.sources.licence_text import spdx_of_text
+from codeprep.sources.params import IngestConfig
 
 GIT = {
     ".git/config": b"[core]\n\trepositoryformatversion = 0\n\tbare = false\n",
@@ -147,8 +148,7 @@ def test_clean_warns_when_an_input_loses_every_file_to_the_licence_list(
     from codeprep.clean.rules import CleanParams
     from codeprep.clean.secrets import SecretsParams
     from codeprep.clean.stage import CleanConfig, run_clean
-    from codeprep.shards import ShardWriter
-    from codeprep.signals.stage import SIGNALS_SCHEMA
+    from codeprep.shards import SIGNALS_SCHEMA, ShardWriter
 
     with ShardWriter(tmp_path / "in", SIGNALS_SCHEMA) as writer:
         for i in range(3):

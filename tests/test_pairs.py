@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from codeprep.pairs.codesearchnet import FIELDS, read
 from codeprep.pairs.extract import doc_text, extract, relevance
 from codeprep.pairs.params import PairParams
+from codeprep.sources.codesearchnet import FIELDS, read
 
 SOURCE = """/**
  * Copyright (c) Example Corp. Licensed under the MIT licence; see LICENSE for the full text of it.
@@ -145,8 +145,7 @@ def test_the_stage_adds_codesearchnet_train_records_and_holds_out_its_evaluation
 
     from codeprep.pairs.params import PairParams
     from codeprep.pairs.stage import run_pairs
-    from codeprep.shards import ShardWriter
-    from codeprep.signals.stage import SIGNALS_SCHEMA
+    from codeprep.shards import SIGNALS_SCHEMA, ShardWriter
     from codeprep.tokenize.params import TokenizeParams
 
     with ShardWriter(tmp_path / "docs", SIGNALS_SCHEMA) as writer:

@@ -17,9 +17,16 @@ from codeprep.filters.params import FilterParams
 from codeprep.filters.rules import decide, evaluate, rules_for
 from codeprep.filters.stage import run_filter
 from codeprep.params import load_params
-from codeprep.shards import DOC_SCHEMA, RemovedLog, ShardFile, ShardWriter, doc_id, iter_records
+from codeprep.shards import (
+    DOC_SCHEMA,
+    SIGNALS_SCHEMA,
+    RemovedLog,
+    ShardFile,
+    ShardWriter,
+    doc_id,
+    iter_records,
+)
 from codeprep.signals.quality import html_visible_text, quality_signals
-from codeprep.signals.stage import SIGNALS_SCHEMA
 
 PARAMS = load_params(Path(__file__).parents[1] / "params.yaml")
 

@@ -25,20 +25,21 @@ from codeprep.clean.secrets import SecretsParams
 from codeprep.clean.stage import CleanConfig, run_clean
 from codeprep.decontam.params import DecontamParams
 from codeprep.decontam.stage import run_decontam
-from codeprep.dedup.dedup_stage import run_dedup
 from codeprep.dedup.minhash import MinHashParams
-from codeprep.dedup.minhash_stage import SIGNATURE_SCHEMA, MinHashTask, run_minhash
 from codeprep.dedup.params import DedupParams
+from codeprep.dedup.signatures import SIGNATURE_SCHEMA
+from codeprep.dedup.stage import run_dedup
 from codeprep.execute.local import map_shards
 from codeprep.execute.params import ExecuteParams
 from codeprep.execute.ray_backend import session
 from codeprep.filters.params import FilterParams
 from codeprep.filters.stage import run_filter
+from codeprep.minhash.stage import MinHashTask, run_minhash
 from codeprep.params import load_params
-from codeprep.shards import DOC_SCHEMA, ShardWriter, doc_id, shard_paths
+from codeprep.shards import DOC_SCHEMA, SIGNALS_SCHEMA, ShardWriter, doc_id, shard_paths
 from codeprep.signals.langid import save, train
 from codeprep.signals.params import LangIdParams
-from codeprep.signals.stage import SIGNALS_SCHEMA, SignalsConfig, run_signals
+from codeprep.signals.stage import SignalsConfig, run_signals
 from codeprep.sources.languages import language_of
 
 PROJECT = Path(__file__).resolve().parents[1]

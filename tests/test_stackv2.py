@@ -37,7 +37,8 @@ from conftest import moto_endpoint
 
 from codeprep.cli import data_fetch_stack, main
 from codeprep.shards import iter_records
-from codeprep.sources.ingest import IngestConfig, run_ingest
+from codeprep.sources.ingest import run_ingest
+from codeprep.sources.params import IngestConfig
 from codeprep.sources.s3_fetch import FetchConfig, FetchError, fetch_blobs, make_client
 from codeprep.sources.stackv2 import STACK_LANGUAGES, Selection, StackInput, decode_declared, spdx_license
 

@@ -14,8 +14,7 @@ import pytest
 from conftest import signals_record
 
 from codeprep.pairs.cat import INSTRUCTION_FIELDS
-from codeprep.shards import ShardWriter
-from codeprep.signals.stage import SIGNALS_SCHEMA
+from codeprep.shards import SIGNALS_SCHEMA, ShardWriter
 from codeprep.signals.syntax import check
 from codeprep.synth.corpus import Corpus, ScanParams, Snippet, package_name, scan
 from codeprep.synth.markup_tasks import Skip, mdx_api_doc, svg_resize, xml_add_attribute

@@ -13,16 +13,16 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import signals_record
 
+from codeprep.languages import GROUPS
 from codeprep.metrics import read_metrics
-from codeprep.mix.groups import GROUPS
 from codeprep.mix.params import MixParams
 from codeprep.mix.solver import solve
 from codeprep.mix.stage import run_mix
-from codeprep.shards import ShardWriter, iter_records
-from codeprep.signals.stage import SIGNALS_SCHEMA
+from codeprep.shards import SIGNALS_SCHEMA, ShardWriter, iter_records
 from codeprep.tokenize import bpe
+from codeprep.tokenize.packed import read_split
 from codeprep.tokenize.params import TokenizeParams
-from codeprep.tokenize.stage import read_split, run_tokenize
+from codeprep.tokenize.stage import run_tokenize
 
 SNIPPETS = {
     "javascript": "export function sum{i}(values) {{\n  return values.reduce((a, b) => a + b, {i});\n}}\n",

@@ -19,6 +19,26 @@ def main() -> None:
     """codeprep: a reproducible DVC pipeline for web-code training data."""
 
 
+@main.command("check-params")
+@click.option(
+    "--params", "params_path", default="params.yaml", show_default=True, type=click.Path(exists=True)
+)
+def check_params_command(params_path: str) -> None:
+    """Check every section of params.yaml (keys, types, ranges, input paths) without running anything:
+    what each stage checks of its own sections on the way in, all at once."""
+    from codeprep.params import ParamsError
+    from codeprep.sections import check_params
+    from codeprep.sources.params import check_inputs
+
+    try:
+        parsed = check_params(load_params(params_path))
+        if "ingest" in parsed:
+            check_inputs(parsed["ingest"])
+    except ParamsError as err:
+        raise click.ClickException(f"{params_path}: {err}") from None
+    click.echo(f"{params_path}: {len(parsed)} sections checked, no mistake found")
+
+
 @main.command()
 @click.argument("query")
 @click.option("--out", "out_root", default="out", show_default=True, type=click.Path(path_type=Path))

@@ -3,14 +3,15 @@
 
 One table, so that a new section is one row and no section goes unchecked: a key nobody reads is a
 typo waiting to be silently ignored (``dedup.treshold`` once ran with the default threshold). The
-parsers are named, not imported, so a stage pays only for the modules of the sections (all light:
-``tests/test_params.py`` keeps it that way by timing nothing but checking what ``check_params``
-imports).
+parsers are named, not imported: a stage imports the parsers of the sections it reads (its
+``params_option``), ``codeprep check-params`` all of them; ``tests/test_dvc_deps.py`` counts a
+stage's parsers into its import closure.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,26 +33,14 @@ class ShardsParams:
         return dataclass_from(cls, section, "shards")
 
 
-def _ingest(section: Any) -> Any:
-    from codeprep.sources.ingest import IngestConfig
-
-    return IngestConfig.from_params({"ingest": section})
-
-
-def _signals(section: Any) -> Any:
-    from codeprep.signals.budget import Budget
-
-    return dataclass_from(Budget, section, "signals")
-
-
 #: Section → ``module:callable`` taking the section (None when absent) and returning its dataclass.
 SECTIONS: dict[str, str] = {
     "shards": "codeprep.sections:ShardsParams.from_params",
-    "ingest": "codeprep.sections:_ingest",
+    "ingest": "codeprep.sources.params:IngestConfig.from_section",
     "execute": "codeprep.execute.params:ExecuteParams.from_params",
     "langid": "codeprep.signals.params:LangIdParams.from_params",
     "syntax": "codeprep.signals.params:SyntaxParams.from_params",
-    "signals": "codeprep.sections:_signals",
+    "signals": "codeprep.signals.params:Budget.from_params",
     "filter": "codeprep.filters.params:FilterParams.from_params",
     "licence": "codeprep.clean.licence:LicenceParams.from_params",
     "clean": "codeprep.clean.rules:CleanParams.from_params",
@@ -77,18 +66,21 @@ def parser(name: str) -> Any:
     return target
 
 
-def check_params(params: dict[str, Any]) -> dict[str, Any]:
-    """Every section of ``params`` parsed (unknown sections refused with the closest name); returns
-    section → dataclass. A section the file leaves out is not checked: the stage that reads it uses
-    its defaults, or fails on what it needs, as before (a hand-run stage may get a one-section
-    file). Raises :class:`ParamsError` (one line, naming the key) at the first mistake."""
+def check_params(params: dict[str, Any], sections: Iterable[str] | None = None) -> dict[str, Any]:
+    """``sections`` of ``params`` (all of them when None) parsed, after refusing any section name
+    the table does not know (with the closest one); returns section → dataclass. A section the file
+    leaves out is not checked: the stage that reads it uses its defaults, or fails on what it needs,
+    as before (a hand-run stage may get a one-section file). Raises :class:`ParamsError` (one line,
+    naming the key) at the first mistake."""
     for name in params:
         if name not in SECTIONS:
             raise ParamsError(unknown_key("params.yaml", name, list(SECTIONS)).replace("params.yaml.", "", 1))
     parsed = {}
-    for name in (n for n in SECTIONS if n in params):
+    for name in SECTIONS if sections is None else sections:
+        if name not in params:
+            continue
         try:
-            parsed[name] = parser(name)(params.get(name))
+            parsed[name] = parser(name)(params[name])
         except ParamsError:
             raise
         except (ValueError, KeyError, TypeError) as err:  # a parser's own check: its message names the key

@@ -17,27 +17,29 @@ from codeprep.sections import check_params
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
-def _checked(ctx: click.Context, param: click.Parameter, path: str) -> str:
-    """The whole params file checked before the stage does any work: a typo anywhere is one line
-    naming the key (``Error: params.yaml: unknown key filter.javascript.max_char; did you mean
-    max_chars?``), not a traceback and not a silently ignored line."""
-    try:
-        check_params(load_params(path))
-    except ParamsError as err:
-        raise click.ClickException(f"{path}: {err}") from None
-    return path
+def params_option(*sections: str) -> Decorator:
+    """``--params`` (params.yaml): the one place thresholds live, checked on the way in, before the
+    stage does any work: no unknown section anywhere in the file, and every key of the ``sections``
+    this stage reads (``codeprep.sections``). A mistake is one line naming the key (``Error:
+    params.yaml: unknown key filter.javascript.max_char; did you mean max_chars?``), not a traceback
+    and not a silently ignored line. ``codeprep check-params`` checks every section at once (``make
+    repro`` runs it before ``dvc repro``)."""
 
+    def checked(ctx: click.Context, param: click.Parameter, path: str) -> str:
+        try:
+            check_params(load_params(path), sections)
+        except ParamsError as err:
+            raise click.ClickException(f"{path}: {err}") from None
+        return path
 
-def params_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``--params`` (params.yaml): the one place thresholds live, checked whole on the way in."""
     return click.option(
         "--params",
         "params_path",
         default="params.yaml",
         show_default=True,
         type=click.Path(exists=True),
-        callback=_checked,
-    )(func)
+        callback=checked,
+    )
 
 
 def input_path(flag: str, dest: str, default: str) -> Decorator:

@@ -30,8 +30,7 @@ from codeprep.eval.overlap import EvalOverlap
 from codeprep.execute.local import map_shards
 from codeprep.execute.params import ExecuteParams
 from codeprep.metrics import write_metrics
-from codeprep.shards import RemovedLog, ShardFile
-from codeprep.signals.stage import SIGNALS_SCHEMA
+from codeprep.shards import SIGNALS_SCHEMA, RemovedLog, ShardFile
 
 STAGE = "decontam"
 

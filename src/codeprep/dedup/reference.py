@@ -20,10 +20,10 @@ import numpy as np
 
 from codeprep.dedup.keeper import Meta, keeper_key
 from codeprep.dedup.lsh import candidates, clusters, estimated_jaccard, iter_groups
-from codeprep.dedup.minhash_stage import read_signatures
 from codeprep.dedup.params import DedupParams
 from codeprep.dedup.partitioned import CHECK_ROWS, CHECK_SLACK, META_COLUMNS
 from codeprep.dedup.shingles import shingle_hashes
+from codeprep.dedup.signatures import read_signatures
 from codeprep.shards import iter_batches
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from codeprep.mix.groups import GROUPS
+from codeprep.languages import GROUPS
 
 #: The mix groups the suite covers: every group of code the model is for (``other`` is JSON and
 #: unclassified text, ``instruct`` has no package to hold out).

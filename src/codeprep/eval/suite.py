@@ -36,9 +36,10 @@ import pyarrow.parquet as pq
 
 from codeprep.eval.completion import completion_items
 from codeprep.eval.settings import EVAL_GROUPS, EVAL_LANGS, SETTINGS, EvalSettings
+from codeprep.languages import GROUPS
 from codeprep.metrics import write_metrics
-from codeprep.mix.groups import GROUPS
-from codeprep.sources.ingest import IngestConfig, InputSpec, build_record, iter_input
+from codeprep.sources.ingest import build_record, iter_input
+from codeprep.sources.params import IngestConfig, InputSpec
 
 DOCS_SCHEMA = pa.schema(
     [

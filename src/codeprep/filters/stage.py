@@ -18,9 +18,9 @@ from codeprep.execute.local import map_shards, merge_by_lang
 from codeprep.execute.params import ExecuteParams
 from codeprep.filters.params import FilterParams
 from codeprep.filters.rules import QUALITY, LangRules, decide, evaluate, rules_for
+from codeprep.languages import LANGS
 from codeprep.metrics import ratio, write_metrics
-from codeprep.shards import LANGS, RemovedLog, ShardFile
-from codeprep.signals.stage import SIGNALS_SCHEMA
+from codeprep.shards import SIGNALS_SCHEMA, RemovedLog, ShardFile
 
 STAGE = "filter"
 

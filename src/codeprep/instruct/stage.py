@@ -29,8 +29,6 @@ from pathlib import Path
 from typing import Any
 
 from codeprep.decontam.index import Index
-from codeprep.instruct import opencodeinstruct
-from codeprep.instruct.json_lines import read_objects
 from codeprep.instruct.params import InstructParams
 from codeprep.instruct.quality import (
     block_valid,
@@ -43,6 +41,8 @@ from codeprep.instruct.quality import (
 )
 from codeprep.metrics import ratio, write_metrics
 from codeprep.shards import RemovedLog
+from codeprep.sources import opencodeinstruct
+from codeprep.sources.json_lines import read_objects
 
 STAGE = "instruct"
 

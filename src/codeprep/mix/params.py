@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from codeprep.mix.groups import GROUPS
+from codeprep.languages import GROUPS
 from codeprep.params import check_keys
 
 

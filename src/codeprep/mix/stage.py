@@ -19,11 +19,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from codeprep.languages import GROUP_OF
 from codeprep.metrics import write_csv, write_metrics
-from codeprep.mix.groups import GROUP_OF
 from codeprep.mix.params import MixParams
 from codeprep.mix.solver import solve
-from codeprep.tokenize.stage import read_split
+from codeprep.tokenize.packed import read_split
 
 MIX_INDEX_SCHEMA = pa.schema(
     [

@@ -33,7 +33,7 @@ from codeprep.eval.bands import summarize
 from codeprep.model.environment import environment
 from codeprep.model.gguf_export import export
 from codeprep.model.params import BenchParams
-from codeprep.tokenize.stage import read_split
+from codeprep.tokenize.packed import read_split
 
 BUILDS = {"q8_0": 7, "q4_k_m": 15}  # llama.cpp LLAMA_FTYPE_MOSTLY_Q8_0, LLAMA_FTYPE_MOSTLY_Q4_K_M
 GROUP_LANG = {"js_ts": "javascript", "xml_html": "html", "md_mdx": "markdown", "css": "css", "other": "json"}

@@ -44,7 +44,7 @@ from codeprep.metrics import write_csv
 from codeprep.model.environment import environment, resolve_device
 from codeprep.model.params import ProxyParams
 from codeprep.tokenize.hf_dirs import save_model
-from codeprep.tokenize.stage import read_split
+from codeprep.tokenize.packed import read_split
 
 
 def build_model(params: ProxyParams, vocab_size: int, eos_id: int, pad_id: int, seed: int = 0):

@@ -17,13 +17,13 @@ from typing import Any
 
 from codeprep.instruct.quality import Block, block_valid
 from codeprep.metrics import ratio, write_metrics
-from codeprep.pairs import codesearchnet
 from codeprep.pairs.cat import transforms
 from codeprep.pairs.extract import GRAMMAR, extract, judge
 from codeprep.pairs.params import PairParams
 from codeprep.shards import iter_batches
+from codeprep.shards.splits import val_repos
+from codeprep.sources import codesearchnet
 from codeprep.tokenize.params import TokenizeParams
-from codeprep.tokenize.stage import val_repos
 
 
 def _codesearchnet(params: PairParams, root: Path, rejected: Counter[str]) -> Iterator[dict[str, Any]]:
@@ -54,7 +54,7 @@ def run_pairs(
     metrics_path: Path,
     root: Path = Path("."),
 ) -> dict[str, Any]:
-    val = val_repos(docs_dir, split)
+    val = val_repos(docs_dir, split.val_fraction, split.seed)
     held_out = 0
     out_dir.mkdir(parents=True, exist_ok=True)
     pairs: Counter[str] = Counter()

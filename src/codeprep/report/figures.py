@@ -8,7 +8,7 @@ what keeps it byte-identical; :mod:`codeprep.report.inputs` drops them on load.
 
 from __future__ import annotations
 
-from codeprep.mix.groups import GROUPS
+from codeprep.languages import GROUPS
 from codeprep.report.inputs import ReportInputs
 from codeprep.report.markdown import Lines, by_count, code, count, fixed, not_available, table
 

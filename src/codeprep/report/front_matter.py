@@ -8,9 +8,9 @@ from typing import Any
 
 import yaml
 
+from codeprep.languages import LANGS
 from codeprep.report.inputs import ReportInputs
 from codeprep.report.licences import hub_licences, used_ids
-from codeprep.shards import LANGS
 
 PRETTY_NAME = "codeprep: JavaScript/TypeScript, XML/HTML/SVG, Markdown/MDX and CSS code"
 #: The Hub's size buckets: (upper bound, label), by number of examples.

@@ -8,8 +8,7 @@ from codeprep.report.front_matter import example_count, languages
 from codeprep.report.inputs import ReportInputs
 from codeprep.report.licences import hub_id, totals_by_licence, used_ids
 from codeprep.report.markdown import Lines, code, count, not_available, table
-from codeprep.shards import DOC_SCHEMA
-from codeprep.signals.stage import SIGNALS_SCHEMA
+from codeprep.shards import DOC_SCHEMA, SIGNALS_SCHEMA
 
 
 def summary(inputs: ReportInputs) -> Lines:

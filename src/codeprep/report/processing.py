@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from codeprep.languages import LANGS
 from codeprep.report.filter_rules import rule_descriptions
 from codeprep.report.inputs import ReportInputs
 from codeprep.report.markdown import Lines, by_count, code, count, fixed, not_available, reasons_table, table
-from codeprep.shards import LANGS
 
 #: Ingest drops whose threshold is a ``params.yaml`` key.
 INGEST_LIMITS = {"too_large": "max_bytes", "archive_too_large": "max_archive_bytes"}

@@ -12,12 +12,12 @@ from codeprep.shards.io import (
     staging_dir,
 )
 from codeprep.shards.removed import RemovedLog
-from codeprep.shards.schema import DOC_SCHEMA, LANGS, REMOVED_SCHEMA, doc_id
+from codeprep.shards.schema import DOC_SCHEMA, REMOVED_SCHEMA, SIGNALS_SCHEMA, doc_id
 
 __all__ = [
     "DOC_SCHEMA",
-    "LANGS",
     "REMOVED_SCHEMA",
+    "SIGNALS_SCHEMA",
     "RemovedLog",
     "ShardFile",
     "ShardWriter",

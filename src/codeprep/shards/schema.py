@@ -10,24 +10,6 @@ import hashlib
 
 import pyarrow as pa
 
-#: Canonical language names (DESIGN.md). ``other`` is kept text in no target language.
-LANGS: tuple[str, ...] = (
-    "javascript",
-    "typescript",
-    "jsx",
-    "tsx",
-    "xml",
-    "svg",
-    "html",
-    "mdx",
-    "markdown",
-    "css",
-    "scss",
-    "less",
-    "json",
-    "other",
-)
-
 DOC_SCHEMA = pa.schema(
     [
         pa.field("id", pa.string(), nullable=False),
@@ -44,6 +26,36 @@ DOC_SCHEMA = pa.schema(
         pa.field("is_minified", pa.bool_(), nullable=False),
         pa.field("is_generated", pa.bool_(), nullable=False),
     ]
+)
+
+#: The quality signals' columns (codeprep.signals.quality computes them).
+QUALITY_FIELDS: tuple[tuple[str, str], ...] = (
+    ("lines", "int64"),
+    ("max_line_length", "int64"),
+    ("mean_line_length", "float64"),
+    ("alnum_fraction", "float64"),
+    ("alpha_fraction", "float64"),
+    ("comment_fraction", "float64"),
+    ("blob_fraction", "float64"),
+    ("numeric_fraction", "float64"),
+    ("html_visible_chars", "int64"),
+    ("html_visible_fraction", "float64"),
+)
+
+#: The signals stage's columns after DOC_SCHEMA's: what filter, clean, dedup and decontam read.
+SIGNAL_FIELDS: tuple[tuple[str, str], ...] = (
+    *QUALITY_FIELDS,
+    ("syntax_ok", "bool"),
+    ("syntax_error", "string"),
+    ("syntax_line", "int64"),
+    ("syntax_col", "int64"),
+    ("syntax_parser", "string"),
+    ("lang_pred", "string"),
+    ("lang_prob", "float64"),
+    ("lang_mismatch", "bool"),
+)
+SIGNALS_SCHEMA = pa.schema(
+    [*DOC_SCHEMA, *(pa.field(name, pa.type_for_alias(kind)) for name, kind in SIGNAL_FIELDS)]
 )
 
 #: Every dropped record of every stage: why it went, and enough to find it again by id or path.

@@ -26,10 +26,10 @@ import struct
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from typing import BinaryIO
 
 from codeprep.signals.node_parsers import NodeParsersMissing
+from codeprep.signals.params import Budget
 from codeprep.signals.syntax import Verdict, check, parser_for, warm_up
 
 _HEADER = struct.Struct("<I")
@@ -37,20 +37,6 @@ _HEADER = struct.Struct("<I")
 STARTUP_SECONDS = 60.0
 #: Verdict classes of a document the budget stopped; the filter drops them (``filter.default.drop_over_budget``).
 BUDGET_ERRORS = ("timeout", "too_complex")
-
-
-@dataclass(frozen=True)
-class Budget:
-    """``signals.max_seconds_per_doc`` and ``signals.max_memory_mb`` from params.yaml."""
-
-    max_seconds_per_doc: float = 5.0
-    max_memory_mb: int = 2048
-
-    def __post_init__(self) -> None:
-        if not (isinstance(self.max_seconds_per_doc, int | float) and self.max_seconds_per_doc > 0):
-            raise ValueError(f"signals.max_seconds_per_doc must be > 0, not {self.max_seconds_per_doc!r}")
-        if not (isinstance(self.max_memory_mb, int) and self.max_memory_mb >= 256):
-            raise ValueError(f"signals.max_memory_mb must be an integer >= 256, not {self.max_memory_mb!r}")
 
 
 class BudgetedChecker:

@@ -53,7 +53,6 @@ label is as right as the prediction, so the miss says nothing about the classifi
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from collections import Counter, defaultdict
@@ -68,26 +67,10 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from codeprep.languages import FAMILY
 from codeprep.shards import iter_batches
+from codeprep.shards.splits import rank, split_repos
 from codeprep.signals.params import LangIdParams
-
-#: Families: the level at which content decides the language reliably.
-FAMILY: dict[str, str] = {
-    "javascript": "js",
-    "jsx": "js",
-    "typescript": "js",
-    "tsx": "js",
-    "xml": "markup",
-    "svg": "markup",
-    "html": "markup",
-    "markdown": "docs",
-    "mdx": "docs",
-    "css": "style",
-    "scss": "style",
-    "less": "style",
-    "json": "json",
-    "other": "other",
-}
 
 #: ``(extension label, predicted label)`` pairs that are *not* mismatches: every disagreement inside
 #: the js, style and docs families, and an SVG in ``.xml`` (an SVG is an XML document). Decided from
@@ -176,48 +159,6 @@ def build_pipeline(params: LangIdParams, weights: dict[str, float] | None = None
     return Pipeline([("features", vectorizer), ("clf", classifier)])
 
 
-def _rank(seed: int, *parts: str) -> bytes:
-    h = hashlib.blake2b(digest_size=8)
-    h.update(str(seed).encode())
-    for part in parts:
-        h.update(b"\x00")
-        h.update(part.encode("utf-8", "surrogatepass"))
-    return h.digest()
-
-
-def split_repos(repo_langs: dict[str, set[str]], test_fraction: float, seed: int) -> set[str]:
-    """Choose the held-out repositories: about ``test_fraction`` of them, in a seeded order, with
-    every language that occurs in two or more repositories present on both sides.
-
-    A plain ``GroupShuffleSplit`` over the sample's 44 packages leaves JSX (4 packages) or MDX (4)
-    without any held-out repository, or without any training one, for many seeds.
-    """
-    order = sorted(repo_langs, key=lambda r: (_rank(seed, "split", r), r))
-    lang_repos: dict[str, set[str]] = defaultdict(set)
-    for repo, langs in repo_langs.items():
-        for lang in langs:
-            lang_repos[lang].add(repo)
-    target = round(test_fraction * len(order))
-    test: set[str] = set()
-
-    def keeps_training(repo: str) -> bool:
-        return all(len(lang_repos[lang] - test - {repo}) >= 1 for lang in repo_langs[repo])
-
-    for lang in sorted(lang_repos, key=lambda lang: (len(lang_repos[lang]), lang)):
-        if len(lang_repos[lang]) < 2 or lang_repos[lang] & test:
-            continue
-        for repo in order:
-            if repo in lang_repos[lang] and repo not in test and keeps_training(repo):
-                test.add(repo)
-                break
-    for repo in order:
-        if len(test) >= target:
-            break
-        if repo not in test and keeps_training(repo):
-            test.add(repo)
-    return test
-
-
 def _balanced(docs: list[tuple[str, str]], cap: int, seed: int) -> list[str]:
     """Up to ``cap`` of ``(repo, id)`` docs, round-robin over repositories in a seeded order."""
     by_repo: dict[str, list[str]] = defaultdict(list)
@@ -225,8 +166,8 @@ def _balanced(docs: list[tuple[str, str]], cap: int, seed: int) -> list[str]:
         by_repo[repo].append(doc)
     keyed = []
     for repo, ids in by_repo.items():
-        ids.sort(key=lambda d: _rank(seed, "doc", d))
-        repo_key = _rank(seed, "repo", repo)
+        ids.sort(key=lambda d: rank(seed, "doc", d))
+        repo_key = rank(seed, "repo", repo)
         keyed.extend(((i, repo_key, doc) for i, doc in enumerate(ids)))
     keyed.sort()
     return [doc for _, _, doc in keyed[:cap]]

@@ -55,3 +55,21 @@ class LangIdParams:
         if not 0 <= params.class_weight_power <= 1:
             raise ValueError("langid.class_weight_power must be between 0 and 1")
         return params
+
+
+@dataclass(frozen=True)
+class Budget:
+    """``signals.max_seconds_per_doc`` and ``signals.max_memory_mb`` from params.yaml."""
+
+    max_seconds_per_doc: float = 5.0
+    max_memory_mb: int = 2048
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.max_seconds_per_doc, int | float) and self.max_seconds_per_doc > 0):
+            raise ValueError(f"signals.max_seconds_per_doc must be > 0, not {self.max_seconds_per_doc!r}")
+        if not (isinstance(self.max_memory_mb, int) and self.max_memory_mb >= 256):
+            raise ValueError(f"signals.max_memory_mb must be an integer >= 256, not {self.max_memory_mb!r}")
+
+    @classmethod
+    def from_params(cls, section: dict[str, Any] | None) -> Budget:
+        return dataclass_from(cls, section, "signals")

@@ -48,19 +48,6 @@ def _counts(text: str) -> dict[str, int]:
 #: Elements whose text a reader never sees.
 _INVISIBLE = ("script", "style", "noscript", "template", "svg")
 
-QUALITY_FIELDS: tuple[tuple[str, str], ...] = (
-    ("lines", "int64"),
-    ("max_line_length", "int64"),
-    ("mean_line_length", "float64"),
-    ("alnum_fraction", "float64"),
-    ("alpha_fraction", "float64"),
-    ("comment_fraction", "float64"),
-    ("blob_fraction", "float64"),
-    ("numeric_fraction", "float64"),
-    ("html_visible_chars", "int64"),
-    ("html_visible_fraction", "float64"),
-)
-
 
 _HTML_PARSER = lxml.html.HTMLParser(encoding="utf-8", no_network=True, remove_comments=True)
 

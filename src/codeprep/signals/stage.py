@@ -12,35 +12,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from codeprep.execute.local import map_shards, merge_by_lang
 from codeprep.execute.params import ExecuteParams
 from codeprep.metrics import ratio, write_metrics
-from codeprep.shards import DOC_SCHEMA, RemovedLog, ShardFile
-from codeprep.signals.budget import BUDGET_ERRORS, Budget, BudgetedChecker
+from codeprep.shards import SIGNALS_SCHEMA, RemovedLog, ShardFile
+from codeprep.signals.budget import BUDGET_ERRORS, BudgetedChecker
 from codeprep.signals.langid import LangId, is_mismatch
-from codeprep.signals.quality import QUALITY_FIELDS, quality_signals
+from codeprep.signals.params import Budget
+from codeprep.signals.quality import quality_signals
 from codeprep.signals.syntax import JS_BACKENDS, Verdict, check
 
 STAGE = "signals"
 BATCH_ROWS = 512
-
-SIGNAL_FIELDS: tuple[tuple[str, str], ...] = (
-    *QUALITY_FIELDS,
-    ("syntax_ok", "bool"),
-    ("syntax_error", "string"),
-    ("syntax_line", "int64"),
-    ("syntax_col", "int64"),
-    ("syntax_parser", "string"),
-    ("lang_pred", "string"),
-    ("lang_prob", "float64"),
-    ("lang_mismatch", "bool"),
-)
-SIGNALS_SCHEMA = pa.schema(
-    [*DOC_SCHEMA, *(pa.field(name, pa.type_for_alias(kind)) for name, kind in SIGNAL_FIELDS)]
-)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 
 import pyarrow.parquet as pq
 
+from codeprep.languages import DATASET_LABELS
 from codeprep.sources.item import UNKNOWN_LICENSE, Origin, RawItem
 
 CONTENT_FIELDS = ("content", "text", "code", "whole_func_string", "original_string")
@@ -25,23 +26,6 @@ REPO_FIELDS = ("repo", "repo_name", "max_stars_repo_name", "repository_name")
 LICENSE_FIELDS = ("license", "licenses", "max_stars_repo_licenses", "detected_licenses", "license_type")
 LANG_FIELDS = ("lang", "language")
 
-#: Dataset language labels (The Stack, CodeSearchNet, GitHub) to canonical names.
-LANGUAGE_NAMES = {
-    "javascript": "javascript",
-    "js": "javascript",
-    "typescript": "typescript",
-    "ts": "typescript",
-    "jsx": "jsx",
-    "tsx": "tsx",
-    "xml": "xml",
-    "svg": "svg",
-    "html": "html",
-    "mdx": "mdx",
-    "markdown": "markdown",
-    "css": "css",
-    "scss": "scss",
-    "json": "json",
-}
 RECORD_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".parquet")
 
 
@@ -84,7 +68,7 @@ def record_item(record: Any, source: str, fallback_repo: str, locator: str) -> R
             origin, path, reason="bad_record", detail=f"no text in any of {', '.join(CONTENT_FIELDS)}"
         )
     lang = _first(record, LANG_FIELDS)
-    hint = LANGUAGE_NAMES.get(str(lang).lower()) if lang else None
+    hint = DATASET_LABELS.get(str(lang).lower()) if lang else None
     return RawItem(origin, path, text=content, lang_hint=hint)
 
 

@@ -38,26 +38,12 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from codeprep.languages import STACK_LANGUAGES
 from codeprep.sources.item import UNKNOWN_LICENSE, Origin, RawItem, display_path
 from codeprep.sources.walk import read_regular_file
 
 SOURCE = "stackv2"
 
-#: The Stack v2 language labels this pipeline reads, and their canonical names.
-STACK_LANGUAGES: dict[str, str] = {
-    "JavaScript": "javascript",
-    "TypeScript": "typescript",
-    "TSX": "tsx",
-    "HTML": "html",
-    "XML": "xml",
-    "SVG": "svg",
-    "CSS": "css",
-    "SCSS": "scss",
-    "Less": "less",
-    "Markdown": "markdown",
-    "MDX": "mdx",
-    "JSON": "json",
-}
 _BY_LOWER = {name.lower(): name for name in STACK_LANGUAGES}
 
 #: The row columns read; the rest of the smol-ids schema (stars, GHA metadata...) is not needed.

@@ -14,8 +14,8 @@ import re
 
 from codeprep.synth.corpus import Corpus, Snippet
 from codeprep.synth.markup_tasks import Skip, Task
-from codeprep.synth.mutant import MutationRejected
 from codeprep.synth.mutate_js import mutate_js
+from codeprep.synth.mutation import MutationRejected
 
 _IDENT = re.compile(r"[A-Za-z_$][\w$]*")
 _API = re.compile(r"\b([A-Za-z_$][\w$]{1,30}\.[A-Za-z_$][\w$]{1,30})\s*\(")

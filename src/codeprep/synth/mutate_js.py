@@ -36,7 +36,7 @@ Operators:
   it returns a value.
 
 Every result is re-validated with ``codeprep.signals.syntax.check``. Rejections raise
-:class:`~codeprep.synth.mutant.MutationRejected`.
+:class:`~codeprep.synth.mutation.MutationRejected`.
 
 Conservative by design: a site that cannot be mutated exactly is skipped, never guessed. Not renamed:
 what :mod:`codeprep.synth.js_scope` cannot resolve exactly (dynamic scope, TypeScript parameter
@@ -64,7 +64,7 @@ from codeprep.pairs.extract import GRAMMAR
 from codeprep.signals import treesitter
 from codeprep.signals.syntax import check
 from codeprep.synth.js_scope import FUNCTIONS, Scopes, declarators, is_var_scope, parameters, walk
-from codeprep.synth.mutant import MAX_CHARS, Mutant, MutationRejected, check_args
+from codeprep.synth.mutation import MAX_CHARS, Mutant, MutationRejected, check_args
 
 __all__ = ["LANGS", "OPERATORS", "mutate_js"]
 

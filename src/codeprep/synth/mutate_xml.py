@@ -27,7 +27,7 @@ Output: the prolog (XML declaration, comments, processing instructions, whitespa
 and the root element is serialised by lxml. Serialisation normalises what the XML infoset does not
 record: ``<a></a>`` becomes ``<a/>``, attribute quotes become ``"``, character references become
 characters, line ends become ``\\n``. Every result is re-validated with
-``codeprep.signals.syntax.check``. Rejections raise :class:`~codeprep.synth.mutant.MutationRejected`.
+``codeprep.signals.syntax.check``. Rejections raise :class:`~codeprep.synth.mutation.MutationRejected`.
 A ``<!DOCTYPE`` anywhere (even inside a comment) is refused: the check is textual on purpose.
 """
 
@@ -41,7 +41,7 @@ from collections.abc import Callable, Sequence
 from lxml import etree
 
 from codeprep.signals.syntax import check
-from codeprep.synth.mutant import MAX_CHARS, Mutant, MutationRejected, check_args
+from codeprep.synth.mutation import MAX_CHARS, Mutant, MutationRejected, check_args
 
 __all__ = ["LANGS", "OPERATORS", "mutate_xml"]
 

@@ -14,13 +14,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from codeprep.instruct.json_lines import read_objects
 from codeprep.metrics import ratio, write_metrics
 from codeprep.shards import iter_batches
 from codeprep.signals.syntax import check
+from codeprep.sources.json_lines import read_objects
+from codeprep.synth.augment import MutantStats, mutants
 from codeprep.synth.corpus import ScanParams, scan
 from codeprep.synth.generate import normalised_hash, run_generation
-from codeprep.synth.mutants import MutantStats, mutants
 from codeprep.synth.params import SynthParams
 from codeprep.synth.teacher import make_teacher
 from codeprep.synth.templates import TemplateParams, TemplateStats, distinct_ngrams, generate

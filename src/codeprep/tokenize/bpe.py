@@ -13,26 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from codeprep.languages import LANG_TAGS
+
 EOS = "<|endoftext|>"
 PAD = "<|pad|>"
-#: The tag each document starts with, by canonical language.
-LANG_TAGS: dict[str, str] = {
-    "javascript": "<js>",
-    "jsx": "<jsx>",
-    "typescript": "<ts>",
-    "tsx": "<tsx>",
-    "xml": "<xml>",
-    "svg": "<svg>",
-    "html": "<html>",
-    "mdx": "<mdx>",
-    "markdown": "<md>",
-    "css": "<css>",
-    "scss": "<scss>",
-    "less": "<less>",
-    "json": "<json>",
-    "other": "<other>",
-    "instruct": "<instruct>",  # an instruction record (codeprep.instruct.render)
-}
 
 
 def special_tokens(lang_tags: bool) -> list[str]:

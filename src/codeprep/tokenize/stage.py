@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from codeprep.instruct.render import LANG, render
 from codeprep.metrics import write_metrics
 from codeprep.shards import iter_batches
-from codeprep.signals.langid import split_repos
+from codeprep.shards.splits import val_repos
 from codeprep.tokenize import bpe
 from codeprep.tokenize.hf_dirs import save_tokenizer
 from codeprep.tokenize.params import TokenizeParams
@@ -42,15 +42,6 @@ INDEX_SCHEMA = pa.schema(
     ]
 )
 SPLITS = ("train", "val")
-
-
-def val_repos(docs_dir: Path, params: TokenizeParams) -> set[str]:
-    repo_langs: dict[str, set[str]] = defaultdict(set)
-    for batch in iter_batches(docs_dir, columns=["repo", "lang"]):
-        cols = batch.to_pydict()
-        for repo, lang in zip(cols["repo"], cols["lang"], strict=True):
-            repo_langs[repo].add(lang)
-    return split_repos(repo_langs, params.val_fraction, params.seed) if len(repo_langs) > 1 else set()
 
 
 def _in_val(record_id: str, repo: str, val: set[str], params: TokenizeParams) -> bool:
@@ -155,17 +146,6 @@ def pack(
     return {"tokens": tokens, "content_tokens": content_tokens, "bytes": nbytes, "docs": docs}
 
 
-def read_split(split_dir: Path) -> tuple[np.ndarray, pa.Table]:
-    """``(tokens memmap, index table)`` of one packed split; the token width comes from the
-    ``meta.json`` the stage writes next to the splits."""
-    dtype = np.dtype(json.loads((split_dir.parent / "meta.json").read_text())["dtype"])
-    index = pq.read_table(split_dir / "index.parquet")
-    tokens = (
-        np.memmap(split_dir / "tokens.bin", dtype=dtype, mode="r") if index.num_rows else np.empty(0, dtype)
-    )
-    return tokens, index
-
-
 def run_tokenize(
     params: TokenizeParams,
     docs_dir: Path,
@@ -174,7 +154,7 @@ def run_tokenize(
     instructions: Path | None = None,
 ) -> dict[str, Any]:
     """Tokenize the documents and, when given, the instruct stage's records (as ``instruct``)."""
-    val = val_repos(docs_dir, params)
+    val = val_repos(docs_dir, params.val_fraction, params.seed)
     if params.pretrained_path:
         tokenizer = bpe.load(params.pretrained_path)
     else:

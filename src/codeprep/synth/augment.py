@@ -18,9 +18,9 @@ from typing import Any
 from codeprep.pairs.cat import record_id
 from codeprep.signals.syntax import check
 from codeprep.synth.corpus import Corpus, Snippet
-from codeprep.synth.mutant import MutationRejected
 from codeprep.synth.mutate_js import mutate_js
 from codeprep.synth.mutate_xml import mutate_xml
+from codeprep.synth.mutation import MutationRejected
 
 POOLS = ("js", "ts", "xml", "svg")
 

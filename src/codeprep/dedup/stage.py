@@ -39,8 +39,7 @@ from codeprep.execute.local import map_shards
 from codeprep.execute.params import ExecuteParams
 from codeprep.execute.ray_backend import session
 from codeprep.metrics import ratio, write_csv, write_metrics
-from codeprep.shards import shard_paths
-from codeprep.signals.stage import SIGNALS_SCHEMA
+from codeprep.shards import SIGNALS_SCHEMA, shard_paths
 
 STAGE = "dedup"
 #: Bump when the partition files' layout changes: a resumed run never reads another version's.

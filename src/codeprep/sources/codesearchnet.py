@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from codeprep.instruct.json_lines import read_objects
+from codeprep.sources.json_lines import read_objects
 
 FIELDS = (
     "repository_name",

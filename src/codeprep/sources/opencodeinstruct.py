@@ -18,7 +18,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from codeprep.instruct.json_lines import json_lines
+from codeprep.sources.json_lines import json_lines
 
 #: The published columns, all strings.
 COLUMNS = (
