@@ -111,3 +111,29 @@ def test_map_shards_moves_the_meter_inside_a_shard(
         beats = [docs for s, docs in calls if s == shard]
         assert beats and 0 < min(beats) < ROWS and beats == sorted(beats), (shard, calls)
     assert "slow: 24 documents in, 16 kept, 8 removed" in capsys.readouterr().err
+
+
+class LosesRows:
+    """Writes every row but the first and records no drop for it: a task that loses a record."""
+
+    def __call__(self, in_path: Path, out: ShardFile, removed: RemovedLog) -> dict[str, Any]:
+        for row in pq.read_table(in_path).to_pylist()[1:]:
+            out.write(row)
+        return {}
+
+
+def test_a_shard_that_loses_a_record_fails_the_stage_and_publishes_nothing(tmp_path: Path) -> None:
+    """The executor owns conservation: in = out + removed for every shard of every map stage."""
+    with pytest.raises(
+        local.ConservationError, match=r"lost: shard 0 .* 12 records in, 11 out and 0 removed"
+    ):
+        local.map_shards(
+            LosesRows(),
+            _shards(tmp_path, 1),
+            tmp_path / "out" / "docs",
+            tmp_path / "out" / "removed",
+            DOC_SCHEMA,
+            "lost",
+            ExecuteParams("local", 1),
+        )
+    assert not (tmp_path / "out" / "docs").exists()

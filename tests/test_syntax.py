@@ -15,6 +15,7 @@ from codeprep.signals.syntax import (
     REFERENCE,
     Verdict,
     check,
+    ecmascript,
     html_fatal_error,
 )
 
@@ -248,12 +249,11 @@ def test_broken_samples_are_what_the_reference_rejects(oracle, lang, text):
 def test_fast_parser_gaps_go_to_the_reference():
     """The first TS sample trips the pinned tree-sitter grammar (issue 17); whoever parses first, the
     verdict names TypeScript or oxc, never a tree-sitter rejection."""
-    from codeprep.signals import syntax
 
     text = MODERN[0][1]
-    assert syntax._ts_verdict("typescript", text).ok is False  # the known grammar gap, still there
-    long = text + "\n" + "let a: number = 1;\n" * (syntax.OXC_INPROCESS_MAX_CHARS // 19 + 1)
-    assert len(long) > syntax.OXC_INPROCESS_MAX_CHARS  # in process: tree-sitter path, then TypeScript
+    assert ecmascript._ts_verdict("typescript", text).ok is False  # the known grammar gap, still there
+    long = text + "\n" + "let a: number = 1;\n" * (ecmascript.OXC_INPROCESS_MAX_CHARS // 19 + 1)
+    assert len(long) > ecmascript.OXC_INPROCESS_MAX_CHARS  # in process: tree-sitter path, then TypeScript
     v = check("typescript", long)
     assert (v.ok, v.parser) == (True, "typescript"), v
 

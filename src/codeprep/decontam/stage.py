@@ -139,7 +139,5 @@ def run_decontam(
             "removed_near_duplicate": removed["eval_near_duplicate"],
             "overlap_left": sum(r.stats["overlap_left"] for r in results),
         }
-    if metrics["docs_in"] != metrics["docs_out"] + sum(removed.values()):
-        raise RuntimeError(f"decontam conservation violated: {metrics}")
     write_metrics(metrics_path, metrics)
     return metrics

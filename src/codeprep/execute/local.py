@@ -4,7 +4,8 @@
 Input shard ``i`` becomes output shard ``i`` (and removed shard ``i``), whatever order the workers
 finish in, so outputs are byte-identical for any backend and worker count. Both backends run the same
 :func:`run_one`; outputs are written into staging folders and published only when every shard
-succeeded.
+succeeded. Every shard is checked for conservation, ``in = out + removed`` (:class:`ConservationError`
+before anything is published): no map stage can lose or invent a record silently.
 """
 
 from __future__ import annotations
@@ -38,6 +39,12 @@ class ShardResult:
     index: int
     stats: dict[str, Any]
     removed: dict[str, int]
+    docs_in: int  # rows of the input shard
+    docs_out: int  # rows written to the output shard
+
+
+class ConservationError(RuntimeError):
+    """A map stage lost or invented records: ``in != out + removed`` (DESIGN.md: every stage)."""
 
 
 class _NoRemovals(RemovedLog):
@@ -98,7 +105,15 @@ def run_one(
         else:
             with Heartbeat(lambda: out.written + removed.counts.total(), functools.partial(report, index)):
                 stats = task(in_path, out, removed)
-    return ShardResult(index, stats, dict(removed.counts))
+    result = ShardResult(
+        index, stats, dict(removed.counts), pq.ParquetFile(in_path).metadata.num_rows, out.rows
+    )
+    if result.docs_in != result.docs_out + sum(result.removed.values()):
+        raise ConservationError(
+            f"{stage}: shard {index} ({in_path.name}) has {result.docs_in} records in, {result.docs_out} "
+            f"out and {sum(result.removed.values())} removed {result.removed}: records were lost or invented"
+        )
+    return result
 
 
 def map_shards(

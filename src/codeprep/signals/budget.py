@@ -152,9 +152,9 @@ def _serve(max_memory_mb: int) -> None:
     """The child: cap the address space, then answer frames until stdin closes."""
     import resource
 
-    from codeprep.signals import syntax
+    from codeprep.signals.syntax import ecmascript
 
-    syntax.ISOLATED = True  # a parser crash here costs this process, not the caller's shard
+    ecmascript.ISOLATED = True  # a parser crash here costs this process, not the caller's shard
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     limit = max_memory_mb * 1024 * 1024
     if hard == resource.RLIM_INFINITY or limit < hard:

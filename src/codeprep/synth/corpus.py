@@ -76,10 +76,10 @@ def xml_root(text: str) -> Any:
     never resolved, no DTD, no network."""
     from lxml import etree
 
-    from codeprep.signals.syntax import _xml_parser
+    from codeprep.signals.syntax.xml import xml_parser
 
     try:
-        return etree.fromstring(XML_DECL.sub("", text, count=1).encode("utf-8"), _xml_parser())
+        return etree.fromstring(XML_DECL.sub("", text, count=1).encode("utf-8"), xml_parser())
     except etree.XMLSyntaxError:
         return None
 
