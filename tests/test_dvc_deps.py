@@ -114,6 +114,8 @@ def test_click_defaults_are_the_stages_deps_and_outs(name: str) -> None:
     deps = _paths(stage["deps"])
     outs = _paths(stage.get("outs")) + _paths(stage.get("metrics")) + _paths(stage.get("plots"))
     for path in defaults["input_path"]:
+        if path == "dvc.yaml":  # report reads the plot definitions; DVC refuses dvc.yaml as a dep
+            continue
         assert path in deps, f"{name} reads {path} by default; dvc.yaml does not list it in deps"
     for path in defaults["output_path"]:
         assert path in outs or any(o.startswith(path.rstrip("/") + "/") for o in outs), (
