@@ -180,7 +180,7 @@ def test_decontam_params_are_checked() -> None:
 def test_the_pinned_eval_manifest_is_apart_from_the_training_manifest() -> None:
     from codeprep.sources.fetch_npm import load_manifest
 
-    root = Path(__file__).resolve().parents[1] / "manifest"
+    root = Path(__file__).resolve().parents[2] / "manifest"
     evaluation = load_manifest(root / "npm-eval.json")
     training = {p.name for p in load_manifest(root / "npm-default.json")}
     assert evaluation and not {p.name for p in evaluation} & training

@@ -42,7 +42,7 @@ from codeprep.signals.params import LangIdParams
 from codeprep.signals.stage import SignalsConfig, run_signals
 from codeprep.sources.languages import language_of
 
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 PARAMS = load_params(PROJECT / "params.yaml")
 BACKENDS = {
     "local-1": ExecuteParams("local", 1),

@@ -28,7 +28,7 @@ from codeprep.shards import (
 )
 from codeprep.signals.quality import html_visible_text, quality_signals
 
-PARAMS = load_params(Path(__file__).parents[1] / "params.yaml")
+PARAMS = load_params(Path(__file__).parents[2] / "params.yaml")
 
 
 def test_quality_signals_on_code() -> None:

@@ -14,7 +14,7 @@ import vl_convert
 
 from codeprep.report.plots import build_charts
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 #: aria role descriptions vega gives one data item (a bar, a point, a cell, a line segment's rule).
 DATA_MARKS = ("bar", "point", "rect mark", "line mark", "rule mark", "text mark", "circle", "square")
 CHARTS = build_charts(ROOT / "dvc.yaml", ROOT / "plots")

@@ -24,7 +24,7 @@ from codeprep.report.inputs import ManifestRow
 from codeprep.report.licences import hub_id, hub_licences, spdx_ids, used_ids
 from codeprep.report.stage import run_report
 
-STAGE = Path(__file__).resolve().parents[1] / "stages" / "report.py"
+STAGE = Path(__file__).resolve().parents[2] / "stages" / "report.py"
 #: Timings planted in the fixtures: none of them may reach the card or the page.
 TIMINGS = {"tokens_per_s": 987654.3, "prompt_tokens_per_s": 876543.2, "torch_tokens_per_s": 765432.1}
 SPEEDUP = 43.21

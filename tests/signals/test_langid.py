@@ -33,7 +33,7 @@ from codeprep.signals.langid import (
 )
 from codeprep.signals.params import LangIdParams
 
-STAGE = Path(__file__).resolve().parents[1] / "stages" / "langid.py"
+STAGE = Path(__file__).resolve().parents[2] / "stages" / "langid.py"
 # Small hash space and sample: the test is about behaviour, not the default sample's figures.
 PARAMS = LangIdParams(per_lang=60, n_features=2**18, ngram_max=4, test_fraction=0.25)
 REPOS = [f"pkg-{name}" for name in ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel")]

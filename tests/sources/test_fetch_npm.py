@@ -96,7 +96,7 @@ def test_failing_npm_is_a_clear_error(registry: tuple[Path, Path], tmp_path: Pat
 
 
 def test_committed_manifest_is_pinned_and_permissive() -> None:
-    data = json.loads((Path(__file__).parents[1] / "manifest" / "npm-default.json").read_text())
+    data = json.loads((Path(__file__).parents[2] / "manifest" / "npm-default.json").read_text())
     packages = data["packages"]
     assert 30 <= len(packages) <= 60
     allowed = {"MIT", "ISC", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "0BSD", "CC0-1.0"}

@@ -26,7 +26,7 @@ from codeprep.synth.generate import (
 )
 from codeprep.synth.teacher import OpenAITeacher, TeacherError, TeacherParams, make_teacher
 
-PROMPTS = Path(__file__).resolve().parents[1] / "prompts"
+PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 URL_ENV, KEY_ENV = "CODEPREP_TEACHER_URL", "CODEPREP_TEACHER_KEY"
 Reply = tuple[int, bytes, dict[str, str]]
 
