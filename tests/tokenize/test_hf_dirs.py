@@ -75,8 +75,8 @@ def test_the_directory_names_classes_and_keys_both_versions_read(model_dir: Path
 def test_auto_tokenizer_on_the_model_directory_is_not_ours_in_transformers_5(model_dir: Path) -> None:
     """Documented, not fixed: transformers 5 maps model_type qwen2 to its own Qwen2Tokenizer whatever
     tokenizer_config.json names, and that class splits text its own way. Load the model directory's
-    tokenizer with PreTrainedTokenizerFast (README "Train on it"); if this starts to pass the other
-    way, the README's advice can go."""
+    tokenizer with PreTrainedTokenizerFast (docs/train-on-it.md); if this starts to pass the other
+    way, the advice in docs/train-on-it.md can go."""
     fast = PreTrainedTokenizerFast.from_pretrained(model_dir)
     auto = AutoTokenizer.from_pretrained(model_dir)
     assert type(auto).__name__ == "Qwen2Tokenizer" and auto(TEXT)["input_ids"] != fast(TEXT)["input_ids"]
