@@ -20,9 +20,7 @@ def main() -> None:
 
 
 @main.command("check-params")
-@click.option(
-    "--params", "params_path", default="params.yaml", show_default=True, type=click.Path(exists=True)
-)
+@click.option("--params", "params_path", default="params.yaml", show_default=True, type=click.Path())
 def check_params_command(params_path: str) -> None:
     """Check every section of params.yaml (keys, types, ranges, input paths) without running anything:
     what each stage checks of its own sections on the way in, all at once."""
@@ -30,6 +28,10 @@ def check_params_command(params_path: str) -> None:
     from codeprep.sections import check_params
     from codeprep.sources.params import check_inputs
 
+    if not Path(params_path).is_file():
+        raise click.ClickException(
+            f"{params_path}: no such file (run from the repository root, or give --params)"
+        )
     try:
         parsed = check_params(load_params(params_path))
         if "ingest" in parsed:

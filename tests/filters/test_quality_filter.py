@@ -203,3 +203,18 @@ def test_filter_stage_conserves_and_reports(tmp_path: Path) -> None:
     assert removed["bad.js"]["reason"] == "syntax_error" and "(acorn)" in removed["bad.js"]["detail"]
     assert {r["path"] for r in iter_records(tmp_path / "out" / "docs")} == {"ok.js", "ok.css", "README.md"}
     assert pa.types.is_boolean(SIGNALS_SCHEMA.field("syntax_ok").type)
+
+
+def test_the_rule_table_names_real_params_keys_and_signal_columns() -> None:
+    """Each rule's key is a filter threshold (or require_valid_syntax) and its signal a column of the
+    signals schema: a rule cannot read a signal that is never written or a key no one can set."""
+    import dataclasses
+
+    from codeprep.filters.params import Thresholds
+    from codeprep.filters.rules import ORDER, PROVENANCE, QUALITY, RULES
+    from codeprep.shards import SIGNALS_SCHEMA
+
+    keys = {field.name for field in dataclasses.fields(Thresholds)} | {"require_valid_syntax"}
+    assert {rule.key for rule in RULES} == keys  # every threshold is read by a rule, and no more
+    assert {rule.signal for rule in RULES} <= set(SIGNALS_SCHEMA.names)
+    assert ORDER[: len(PROVENANCE)] == PROVENANCE and ORDER[-len(QUALITY) :] == QUALITY

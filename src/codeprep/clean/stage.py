@@ -22,15 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
 from codeprep.clean.licence import allowed
 from codeprep.clean.rules import CleanParams, clean
 from codeprep.clean.secrets import SecretsParams, find, redact
 from codeprep.execute.local import map_shards
 from codeprep.execute.params import ExecuteParams
+from codeprep.execute.record_map import Counts, Drop, RecordMap
 from codeprep.metrics import write_csv, write_metrics
-from codeprep.shards import SIGNALS_SCHEMA, RemovedLog, ShardFile
+from codeprep.shards import SIGNALS_SCHEMA
 from codeprep.signals.syntax import check
 
 STAGE = "clean"
@@ -50,39 +49,32 @@ def _parses(lang: str, text: str, js_backend: str) -> bool:
 
 
 @dataclass(frozen=True)
-class CleanTask:
-    """Picklable per-shard work for the executor."""
+class CleanTask(RecordMap):
+    """The licence allow-list (a drop), then the cleaning rules and redaction (a rewrite)."""
 
     config: CleanConfig
 
-    def __call__(self, in_path: Path, out: ShardFile, removed: RemovedLog) -> dict[str, Any]:
-        stats: Counter[str] = Counter()
-        changes: Counter[str] = Counter()
-        redactions: Counter[str] = Counter()
-        licences: dict[str, list[int]] = {}
-        for batch in pq.ParquetFile(in_path).iter_batches(batch_size=512):
-            for record in batch.to_pylist():
-                key = "\x00".join(
-                    [record["source"], record["repo"], record["version"] or "", record["license"]]
-                )
-                counts = licences.setdefault(key, [0, 0])
-                counts[0] += 1
-                stats["docs_in"] += 1
-                if not allowed(record["license"], self.config.allow):
-                    detail = f"licence {record['license']!r} is not in licence.allow"
-                    removed.drop(
-                        record["id"], "licence", detail, record["repo"], record["path"], record["version"]
-                    )
-                    continue
-                self._clean(record, stats, changes, redactions)
-                out.write(record)
-                counts[1] += 1
-                stats["docs_out"] += 1
+    def map_record(self, record: dict[str, Any], counts: Counts, resource: Any) -> dict[str, Any] | Drop:
+        key = "\x00".join([record["source"], record["repo"], record["version"] or "", record["license"]])
+        counts.groups["licence_in"][key] += 1
+        if not allowed(record["license"], self.config.allow):
+            return Drop("licence", f"licence {record['license']!r} is not in licence.allow")
+        self._clean(record, counts.groups["stats"], counts.groups["changes"], counts.groups["redactions"])
+        counts.groups["licence_out"][key] += 1
+        return record
+
+    def summary(self, counts: Counts) -> dict[str, Any]:
+        """Per package version and licence: files in and out (the licence manifest)."""
+        files_in, files_out = counts.groups["licence_in"], counts.groups["licence_out"]
+        stats = counts.groups["stats"] | {
+            "docs_in": counts.total("docs_in"),
+            "docs_out": counts.total("docs_out"),
+        }
         return {
             "stats": dict(stats),
-            "changes": dict(changes),
-            "redactions": dict(redactions),
-            "licences": licences,
+            "changes": dict(counts.groups["changes"]),
+            "redactions": dict(counts.groups["redactions"]),
+            "licences": {key: [files_in[key], files_out[key]] for key in files_in},
         }
 
     def _clean(

@@ -21,16 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
 from codeprep.decontam.benchmarks import load
 from codeprep.decontam.index import Index
 from codeprep.decontam.params import DecontamParams
 from codeprep.eval.overlap import EvalOverlap
 from codeprep.execute.local import map_shards
 from codeprep.execute.params import ExecuteParams
+from codeprep.execute.record_map import Counts, Drop, RecordMap
 from codeprep.metrics import write_metrics
-from codeprep.shards import SIGNALS_SCHEMA, RemovedLog, ShardFile
+from codeprep.shards import SIGNALS_SCHEMA
 
 STAGE = "decontam"
 
@@ -40,7 +39,7 @@ def build_index(params: DecontamParams, root: Path = Path(".")) -> Index:
 
 
 @dataclass(frozen=True)
-class DecontamTask:
+class DecontamTask(RecordMap):
     index: Index
     suite: EvalOverlap | None  # None: no evaluation suite given (tests, a pipeline without one)
     eval_rules: bool  # decontam.eval_suite: apply the suite's rules (else only measure the overlap)
@@ -62,28 +61,23 @@ class DecontamTask:
             detail += f"; {len(hits) - 1} more item(s)"
         return "contaminated", detail, benchmark
 
-    def __call__(self, in_path: Path, out: ShardFile, removed: RemovedLog) -> dict[str, Any]:
-        by_benchmark: Counter[str] = Counter()
-        docs = kept = overlap_left = 0
-        for batch in pq.ParquetFile(in_path).iter_batches(batch_size=512):
-            for record in batch.to_pylist():
-                docs += 1
-                drop = self._eval_drop(record) or self._benchmark_drop(record)
-                if drop is None:
-                    out.write(record)
-                    kept += 1
-                    if self.suite is not None and self.suite.overlaps(record["repo"], record["content"]):
-                        overlap_left += 1
-                    continue
-                reason, detail, benchmark = drop
-                removed.drop(record["id"], reason, detail, record["repo"], record["path"], record["version"])
-                if benchmark:
-                    by_benchmark[benchmark] += 1
+    def map_record(self, record: dict[str, Any], counts: Counts, resource: Any) -> dict[str, Any] | Drop:
+        drop = self._eval_drop(record) or self._benchmark_drop(record)
+        if drop is None:
+            if self.suite is not None and self.suite.overlaps(record["repo"], record["content"]):
+                counts.groups["shard"]["overlap_left"] += 1
+            return record
+        reason, detail, benchmark = drop
+        if benchmark:
+            counts.groups["by_benchmark"][benchmark] += 1
+        return Drop(reason, detail)
+
+    def summary(self, counts: Counts) -> dict[str, Any]:
         return {
-            "docs_in": docs,
-            "docs_out": kept,
-            "by_benchmark": dict(by_benchmark),
-            "overlap_left": overlap_left,
+            "docs_in": counts.total("docs_in"),
+            "docs_out": counts.total("docs_out"),
+            "by_benchmark": dict(counts.groups["by_benchmark"]),
+            "overlap_left": counts.groups["shard"]["overlap_left"],
         }
 
 

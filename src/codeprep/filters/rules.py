@@ -13,23 +13,52 @@ from typing import Any
 from codeprep.filters.params import FilterParams
 from codeprep.signals.budget import BUDGET_ERRORS
 
-#: Rules about how a file was made rather than its content; ``data_quality`` excludes them.
-PROVENANCE = ("generated", "minified", "lang_mismatch")
-QUALITY = (
-    "too_short",
-    "too_long",
-    "max_line_length",
-    "mean_line_length",
-    "low_alnum",
-    "high_blob_fraction",
-    "high_numeric_fraction",
-    "html_low_visible_chars",
-    "html_low_visible_fraction",
-)
+
+@dataclass(frozen=True)
+class Rule:
+    """One filter rule: the drop reason, what kind of rule it is, the ``params.yaml`` key that sets
+    it (``filter.<lang>.<key>`` over ``filter.default.<key>``), the signal column it reads and how
+    it compares: ``flag`` drops when the signal is true and the key is on, ``min``/``max`` bound the
+    measured signal, ``syntax`` drops a parser rejection where ``filter.require_valid_syntax`` is on."""
+
+    name: str
+    kind: str  # provenance | budget | syntax | quality (data_quality counts the quality rules only)
+    key: str
+    signal: str
+    test: str  # flag | min | max | syntax
+    measure: Callable[[Any], Any] = lambda value: value  # the signal → the compared value
+
+    def value(self, record: dict[str, Any]) -> Any:
+        return self.measure(record[self.signal])
+
+
 #: A document whose syntax check ran out of time or memory (signals' budget): its verdict is unknown
 #: and it is the kind of file that stalls every tool after this one.
 OVER_BUDGET = "over_budget"
-ORDER = (*PROVENANCE, OVER_BUDGET, "syntax_error", *QUALITY)
+
+#: Every rule, in decision order: the first that fails is the recorded drop reason. Provenance rules
+#: (how a file was made) come first, then the budget, the syntax and the quality rules (sources:
+#: seed plan, bigcode/StarCoder; thresholds in params.yaml).
+RULES: tuple[Rule, ...] = (
+    Rule("generated", "provenance", "drop_generated", "is_generated", "flag"),
+    Rule("minified", "provenance", "drop_minified", "is_minified", "flag"),
+    Rule("lang_mismatch", "provenance", "drop_lang_mismatch", "lang_mismatch", "flag"),
+    Rule(OVER_BUDGET, "budget", "drop_over_budget", "syntax_error", "flag", lambda e: e in BUDGET_ERRORS),
+    Rule("syntax_error", "syntax", "require_valid_syntax", "syntax_ok", "syntax"),
+    Rule("too_short", "quality", "min_chars", "content", "min", len),
+    Rule("too_long", "quality", "max_chars", "content", "max", len),
+    Rule("max_line_length", "quality", "max_line_length", "max_line_length", "max"),
+    Rule("mean_line_length", "quality", "max_mean_line_length", "mean_line_length", "max"),
+    Rule("low_alnum", "quality", "min_alnum_fraction", "alnum_fraction", "min"),
+    Rule("high_blob_fraction", "quality", "max_blob_fraction", "blob_fraction", "max"),
+    Rule("high_numeric_fraction", "quality", "max_numeric_fraction", "numeric_fraction", "max"),
+    Rule("html_low_visible_chars", "quality", "min_visible_chars", "html_visible_chars", "min"),
+    Rule("html_low_visible_fraction", "quality", "min_visible_fraction", "html_visible_fraction", "min"),
+)
+ORDER = tuple(rule.name for rule in RULES)
+#: Rules about how a file was made rather than its content; ``data_quality`` excludes them.
+PROVENANCE = tuple(rule.name for rule in RULES if rule.kind == "provenance")
+QUALITY = tuple(rule.name for rule in RULES if rule.kind == "quality")
 
 
 @dataclass(frozen=True)
@@ -72,72 +101,39 @@ def rules_for(params: FilterParams, lang: str) -> LangRules:
     return LangRules(lang, values, sources, params.require_valid_syntax.get(lang, False))
 
 
-def _bound(rule: str, key: str, value: Any, rules: LangRules, upper: bool) -> RuleResult | None:
-    threshold, source = rules.get(key)
+def _check(rule: Rule, record: dict[str, Any], rules: LangRules) -> RuleResult | None:
+    """``rule`` on ``record`` under one language's thresholds; None when it does not apply (the key is
+    off or unset, or the signal is missing)."""
+    if rule.test == "syntax":
+        if (
+            not rules.require_valid_syntax
+            or record["syntax_ok"] is None
+            or record["syntax_error"] in BUDGET_ERRORS
+        ):
+            return None
+        where = f" at {record['syntax_line']}:{record['syntax_col']}" if record["syntax_line"] else ""
+        value = (
+            "ok" if record["syntax_ok"] else f"{record['syntax_error']}{where} ({record['syntax_parser']})"
+        )
+        return RuleResult(
+            rule.name, value, "ok", bool(record["syntax_ok"]), f"filter.require_valid_syntax.{rules.lang}"
+        )
+    threshold, source = rules.get(rule.key)
+    if rule.test == "flag":
+        if not threshold:
+            return None
+        flagged = bool(rule.value(record))
+        return RuleResult(rule.name, flagged, False, not flagged, source)
+    value = rule.value(record)
     if threshold is None or value is None:
         return None
-    passed = value <= threshold if upper else value >= threshold
-    return RuleResult(rule, value, threshold, passed, source)
-
-
-def _flag(rule: str, key: str, value: bool, rules: LangRules) -> RuleResult | None:
-    enabled, source = rules.get(key)
-    if not enabled:
-        return None
-    return RuleResult(rule, bool(value), False, not value, source)
-
-
-_CHECKS: dict[str, Callable[[dict[str, Any], LangRules], RuleResult | None]] = {
-    "generated": lambda r, x: _flag("generated", "drop_generated", r["is_generated"], x),
-    "minified": lambda r, x: _flag("minified", "drop_minified", r["is_minified"], x),
-    "lang_mismatch": lambda r, x: _flag("lang_mismatch", "drop_lang_mismatch", r["lang_mismatch"], x),
-    OVER_BUDGET: lambda r, x: _flag(OVER_BUDGET, "drop_over_budget", r["syntax_error"] in BUDGET_ERRORS, x),
-    "too_short": lambda r, x: _bound("too_short", "min_chars", len(r["content"]), x, upper=False),
-    "too_long": lambda r, x: _bound("too_long", "max_chars", len(r["content"]), x, upper=True),
-    "max_line_length": lambda r, x: _bound(
-        "max_line_length", "max_line_length", r["max_line_length"], x, True
-    ),
-    "mean_line_length": lambda r, x: _bound(
-        "mean_line_length", "max_mean_line_length", r["mean_line_length"], x, True
-    ),
-    "low_alnum": lambda r, x: _bound("low_alnum", "min_alnum_fraction", r["alnum_fraction"], x, upper=False),
-    "high_blob_fraction": lambda r, x: _bound(
-        "high_blob_fraction", "max_blob_fraction", r["blob_fraction"], x, True
-    ),
-    "high_numeric_fraction": lambda r, x: _bound(
-        "high_numeric_fraction", "max_numeric_fraction", r["numeric_fraction"], x, True
-    ),
-    "html_low_visible_chars": lambda r, x: _bound(
-        "html_low_visible_chars", "min_visible_chars", r["html_visible_chars"], x, upper=False
-    ),
-    "html_low_visible_fraction": lambda r, x: _bound(
-        "html_low_visible_fraction", "min_visible_fraction", r["html_visible_fraction"], x, upper=False
-    ),
-}
-
-
-def _syntax(record: dict[str, Any], rules: LangRules) -> RuleResult | None:
-    if (
-        not rules.require_valid_syntax
-        or record["syntax_ok"] is None
-        or record["syntax_error"] in BUDGET_ERRORS
-    ):
-        return None
-    where = f" at {record['syntax_line']}:{record['syntax_col']}" if record["syntax_line"] else ""
-    value = "ok" if record["syntax_ok"] else f"{record['syntax_error']}{where} ({record['syntax_parser']})"
-    return RuleResult(
-        "syntax_error", value, "ok", bool(record["syntax_ok"]), f"filter.require_valid_syntax.{rules.lang}"
-    )
+    passed = value <= threshold if rule.test == "max" else value >= threshold
+    return RuleResult(rule.name, value, threshold, passed, source)
 
 
 def evaluate(record: dict[str, Any], rules: LangRules) -> list[RuleResult]:
     """Every applicable rule for one document with signals, in decision order."""
-    results = []
-    for name in ORDER:
-        result = _syntax(record, rules) if name == "syntax_error" else _CHECKS[name](record, rules)
-        if result is not None:
-            results.append(result)
-    return results
+    return [result for rule in RULES if (result := _check(rule, record, rules)) is not None]
 
 
 def decide(results: list[RuleResult]) -> RuleResult | None:

@@ -10,49 +10,41 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import pyarrow.parquet as pq
+from typing import Any, ClassVar
 
 from codeprep.execute.local import map_shards, merge_by_lang
 from codeprep.execute.params import ExecuteParams
+from codeprep.execute.record_map import Counts, Drop, RecordMap
 from codeprep.filters.params import FilterParams
 from codeprep.filters.rules import QUALITY, LangRules, decide, evaluate, rules_for
 from codeprep.languages import LANGS
 from codeprep.metrics import ratio, write_metrics
-from codeprep.shards import SIGNALS_SCHEMA, RemovedLog, ShardFile
+from codeprep.shards import SIGNALS_SCHEMA
 
 STAGE = "filter"
 
 
 @dataclass(frozen=True)
-class FilterTask:
-    rules: dict[str, LangRules]
+class FilterTask(RecordMap):
+    """Every rule on every document; the first failing one is the drop reason."""
 
-    def __call__(self, in_path: Path, out: ShardFile, removed: RemovedLog) -> dict[str, Any]:
-        stats: dict[str, Counter[str]] = {}
-        for batch in pq.ParquetFile(in_path).iter_batches(batch_size=1024):
-            for record in batch.to_pylist():
-                results = evaluate(record, self.rules[record["lang"]])
-                failed = decide(results)
-                counts = stats.setdefault(record["lang"], Counter())
-                counts["docs_in"] += 1
-                counts["quality_pass"] += all(r.passed for r in results if r.rule in QUALITY)
-                if record["syntax_ok"] is not None:
-                    counts["syntax_checked_in"] += 1
-                    counts["syntax_ok_in"] += record["syntax_ok"]
-                if failed is not None:
-                    detail = failed.describe().split(maxsplit=1)[1]
-                    removed.drop(
-                        record["id"], failed.rule, detail, record["repo"], record["path"], record["version"]
-                    )
-                    continue
-                out.write(record)
-                counts["docs_out"] += 1
-                if record["syntax_ok"] is not None:
-                    counts["syntax_checked_out"] += 1
-                    counts["syntax_ok_out"] += record["syntax_ok"]
-        return {lang: dict(c) for lang, c in stats.items()}
+    rules: dict[str, LangRules]
+    batch_rows: ClassVar[int] = 1024
+
+    def map_record(self, record: dict[str, Any], counts: Counts, resource: Any) -> dict[str, Any] | Drop:
+        results = evaluate(record, self.rules[record["lang"]])
+        failed = decide(results)
+        lang = counts.by_lang[record["lang"]]
+        lang["quality_pass"] += all(r.passed for r in results if r.rule in QUALITY)
+        if record["syntax_ok"] is not None:
+            lang["syntax_checked_in"] += 1
+            lang["syntax_ok_in"] += record["syntax_ok"]
+        if failed is not None:
+            return Drop(failed.rule, failed.describe().split(maxsplit=1)[1])
+        if record["syntax_ok"] is not None:
+            lang["syntax_checked_out"] += 1
+            lang["syntax_ok_out"] += record["syntax_ok"]
+        return record
 
 
 def run_filter(

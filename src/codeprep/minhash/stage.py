@@ -6,11 +6,12 @@ It reads ``dedup.ngram``, ``dedup.num_perm`` and ``dedup.seed`` and no threshold
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import pyarrow.parquet as pq
+from typing import Any, ClassVar
 
 from codeprep.dedup.exact import content_hash
 from codeprep.dedup.minhash import MinHasher, MinHashParams
@@ -18,39 +19,47 @@ from codeprep.dedup.shingles import shingle_hashes
 from codeprep.dedup.signatures import SIGNATURE_SCHEMA
 from codeprep.execute.local import map_shards
 from codeprep.execute.params import ExecuteParams
+from codeprep.execute.record_map import Counts, RecordMap
 from codeprep.metrics import write_metrics
-from codeprep.shards import RemovedLog, ShardFile
 
 STAGE = "minhash"
 BATCH_ROWS = 1024
 
 
 @dataclass(frozen=True)
-class MinHashTask:
-    """Picklable per-shard work for the executor."""
+class MinHashTask(RecordMap):
+    """One signature row per document (drops none), hashed a batch at a time."""
 
     params: MinHashParams
+    batch_rows: ClassVar[int] = BATCH_ROWS
+    columns: ClassVar[tuple[str, ...]] = ("id", "content")
 
-    def __call__(self, in_path: Path, out: ShardFile, removed: RemovedLog) -> dict[str, Any]:
-        hasher = MinHasher(self.params.num_perm, self.params.seed)
-        docs = shingles = empty = 0
-        for batch in pq.ParquetFile(in_path).iter_batches(batch_size=BATCH_ROWS, columns=["id", "content"]):
-            cols = batch.to_pydict()
-            hashes = [shingle_hashes(text, self.params.ngram) for text in cols["content"]]
-            sigs = hasher.signatures(hashes).astype("<u4", copy=False)
-            for doc, text, hv, sig in zip(cols["id"], cols["content"], hashes, sigs, strict=True):
-                out.write(
-                    {
-                        "id": doc,
-                        "content_hash": content_hash(text),
-                        "n_shingles": len(hv),
-                        "signature": sig.tobytes(),
-                    }
-                )
-                docs += 1
-                shingles += len(hv)
-                empty += len(hv) == 0
-        return {"docs": docs, "shingles": shingles, "no_shingles": empty}
+    def resources(self) -> AbstractContextManager[MinHasher]:
+        return contextlib.nullcontext(MinHasher(self.params.num_perm, self.params.seed))
+
+    def map_batch(
+        self, records: list[dict[str, Any]], counts: Counts, resource: MinHasher
+    ) -> Iterator[dict[str, Any]]:
+        hashes = [shingle_hashes(record["content"], self.params.ngram) for record in records]
+        sigs = resource.signatures(hashes).astype("<u4", copy=False)
+        totals = counts.groups["shard"]
+        for record, hv, sig in zip(records, hashes, sigs, strict=True):
+            totals["shingles"] += len(hv)
+            totals["no_shingles"] += len(hv) == 0
+            yield {
+                "id": record["id"],
+                "content_hash": content_hash(record["content"]),
+                "n_shingles": len(hv),
+                "signature": sig.tobytes(),
+            }
+
+    def summary(self, counts: Counts) -> dict[str, Any]:
+        totals = counts.groups["shard"]
+        return {
+            "docs": counts.total("docs_in"),
+            "shingles": totals["shingles"],
+            "no_shingles": totals["no_shingles"],
+        }
 
 
 def run_minhash(

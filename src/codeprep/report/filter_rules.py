@@ -12,22 +12,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from codeprep.filters.params import FilterParams
-from codeprep.filters.rules import ORDER, evaluate, rules_for
+from codeprep.filters.rules import ORDER, RULES, evaluate, rules_for
 from codeprep.report.markdown import code, count
 
-#: Every signal a rule reads, present, so ``evaluate`` returns each rule the params switch on.
-_PROBE: dict[str, Any] = {
-    "content": "",
-    "is_generated": False,
-    "is_minified": False,
-    "lang_mismatch": False,
-    "max_line_length": 0,
-    "mean_line_length": 0.0,
-    "alnum_fraction": 0.0,
-    "blob_fraction": 0.0,
-    "numeric_fraction": 0.0,
-    "html_visible_chars": 0,
-    "html_visible_fraction": 0.0,
+#: Every signal a rule reads, present and passing (from the rule table), so ``evaluate`` returns
+#: each rule the params switch on.
+_PROBE: dict[str, Any] = {rule.signal: "" if rule.signal == "content" else 0 for rule in RULES} | {
     "syntax_ok": True,
     "syntax_error": None,
     "syntax_line": None,

@@ -7,17 +7,17 @@ filter stage's job; a document over the budget gets the verdict ``timeout`` or `
 
 from __future__ import annotations
 
-from collections import Counter
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pyarrow.parquet as pq
+from typing import Any, ClassVar
 
 from codeprep.execute.local import map_shards, merge_by_lang
 from codeprep.execute.params import ExecuteParams
+from codeprep.execute.record_map import Counts, RecordMap
 from codeprep.metrics import ratio, write_metrics
-from codeprep.shards import SIGNALS_SCHEMA, RemovedLog, ShardFile
+from codeprep.shards import SIGNALS_SCHEMA
 from codeprep.signals.budget import BUDGET_ERRORS, BudgetedChecker
 from codeprep.signals.langid import LangId, is_mismatch
 from codeprep.signals.params import Budget
@@ -41,35 +41,43 @@ class SignalsConfig:
 
 
 @dataclass(frozen=True)
-class SignalsTask:
-    """Picklable per-shard work for the executor; the langid model is loaded once per worker."""
+class SignalsTask(RecordMap):
+    """Adds the signal columns to every document (drops none); the langid model and the budgeted
+    syntax checker are opened once per shard, the model predicts a batch at a time."""
 
     config: SignalsConfig
+    batch_rows: ClassVar[int] = BATCH_ROWS
 
-    def __call__(self, in_path: Path, out: ShardFile, removed: RemovedLog) -> dict[str, Any]:
-        model = LangId.from_file(self.config.langid_model)
-        stats: dict[str, Counter[str]] = {}
+    @contextlib.contextmanager
+    def resources(self) -> Iterator[tuple[LangId, BudgetedChecker]]:
         with BudgetedChecker(self.config.budget, self.config.js_backend) as checker:
-            for batch in pq.ParquetFile(in_path).iter_batches(batch_size=BATCH_ROWS):
-                records = batch.to_pylist()
-                labels, probs = model.predict([r["content"] for r in records])
-                for record, label, prob in zip(records, labels, probs, strict=True):
-                    verdict = checker.check(record["lang"], record["content"])
-                    record.update(signals_for(record, verdict))
-                    record["lang_pred"] = label
-                    record["lang_prob"] = prob
-                    record["lang_mismatch"] = is_mismatch(
-                        record["lang"], label, prob, self.config.langid_min_prob
-                    )
-                    out.write(record)
-                    counts = stats.setdefault(record["lang"], Counter())
-                    counts["docs"] += 1
-                    counts["lang_mismatch"] += record["lang_mismatch"]
-                    if record["syntax_ok"] is not None:
-                        counts["syntax_checked"] += 1
-                        counts["syntax_ok"] += record["syntax_ok"]
-                    counts["over_budget"] += record["syntax_error"] in BUDGET_ERRORS
-        return {lang: dict(c) for lang, c in stats.items()}
+            yield LangId.from_file(self.config.langid_model), checker
+
+    def map_batch(
+        self, records: list[dict[str, Any]], counts: Counts, resource: tuple[LangId, BudgetedChecker]
+    ) -> Iterator[dict[str, Any]]:
+        model, checker = resource
+        labels, probs = model.predict([r["content"] for r in records])
+        for record, label, prob in zip(records, labels, probs, strict=True):
+            verdict = checker.check(record["lang"], record["content"])
+            record.update(signals_for(record, verdict))
+            record["lang_pred"] = label
+            record["lang_prob"] = prob
+            record["lang_mismatch"] = is_mismatch(record["lang"], label, prob, self.config.langid_min_prob)
+            lang = counts.by_lang[record["lang"]]
+            lang["lang_mismatch"] += record["lang_mismatch"]
+            if record["syntax_ok"] is not None:
+                lang["syntax_checked"] += 1
+                lang["syntax_ok"] += record["syntax_ok"]
+            lang["over_budget"] += record["syntax_error"] in BUDGET_ERRORS
+            yield record
+
+    def summary(self, counts: Counts) -> dict[str, Any]:
+        """Per language: ``docs`` (all of them: signals drops nothing) and the signal counts."""
+        return {
+            lang: {"docs": c["docs_in"]} | {k: v for k, v in c.items() if k not in ("docs_in", "docs_out")}
+            for lang, c in counts.by_lang.items()
+        }
 
 
 def signals_for(record: dict[str, Any], verdict: Verdict | None = None) -> dict[str, Any]:
