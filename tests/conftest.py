@@ -167,12 +167,12 @@ def eval_package(name: str, seed: int, version: str = "2.0.0") -> dict[str, byte
     return files
 
 
-def signals_record(path: str, lang: str, content: str, **flags: Any) -> dict[str, Any]:
-    """A document as the signals stage writes it (real syntax and quality signals, given langid)."""
-    record = {
+def doc_record(path: str, content: str, lang: str = "javascript", **fields: Any) -> dict[str, Any]:
+    """A document as ingest writes it (DOC_SCHEMA), ``fields`` over the defaults."""
+    return {
         "id": doc_id("test", "repo", "1.0.0", path, content.encode()),
         "source": "test",
-        "repo": flags.pop("repo", "repo"),
+        "repo": "repo",
         "version": "1.0.0",
         "path": path,
         "license": "MIT",
@@ -181,9 +181,21 @@ def signals_record(path: str, lang: str, content: str, **flags: Any) -> dict[str
         "size_bytes": len(content.encode()),
         "encoding": "utf-8",
         "is_vendored": False,
-        "is_minified": flags.pop("is_minified", False),
-        "is_generated": flags.pop("is_generated", False),
-    }
+        "is_minified": False,
+        "is_generated": False,
+    } | fields
+
+
+def signals_record(path: str, lang: str, content: str, **flags: Any) -> dict[str, Any]:
+    """A document as the signals stage writes it (real syntax and quality signals, given langid)."""
+    record = doc_record(
+        path,
+        content,
+        lang,
+        repo=flags.pop("repo", "repo"),
+        is_minified=flags.pop("is_minified", False),
+        is_generated=flags.pop("is_generated", False),
+    )
     from codeprep.signals.stage import signals_for
 
     record.update(signals_for(record))

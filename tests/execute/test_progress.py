@@ -9,6 +9,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+from conftest import doc_record
 
 from codeprep.execute import local
 from codeprep.execute.params import ExecuteParams
@@ -39,24 +40,7 @@ def _shards(root: Path, count: int) -> Path:
     for shard in range(count):
         with ShardFile(folder / shard_name(shard), DOC_SCHEMA) as writer:
             for i in range(ROWS):
-                content = f"let a{i} = {i};\n"
-                writer.write(
-                    {
-                        "id": f"{shard}-{i}",
-                        "source": "test",
-                        "repo": "r",
-                        "version": None,
-                        "path": f"a{i}.js",
-                        "license": "MIT",
-                        "lang": "javascript",
-                        "content": content,
-                        "size_bytes": len(content),
-                        "encoding": "utf-8",
-                        "is_vendored": False,
-                        "is_minified": False,
-                        "is_generated": False,
-                    }
-                )
+                writer.write(doc_record(f"a{i}.js", f"let a{i} = {i};\n", id=f"{shard}-{i}"))
     return folder
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
-from conftest import FILTER_METRIC_KEYS, signals_record
+from conftest import FILTER_METRIC_KEYS, doc_record, signals_record
 
 from codeprep.execute.local import map_shards
 from codeprep.execute.params import ExecuteParams
@@ -23,7 +23,6 @@ from codeprep.shards import (
     RemovedLog,
     ShardFile,
     ShardWriter,
-    doc_id,
     iter_records,
 )
 from codeprep.signals.quality import html_visible_text, quality_signals
@@ -130,22 +129,7 @@ def _copy_task(in_path: Path, out: ShardFile, removed: RemovedLog) -> dict[str, 
 
 
 def _doc(i: int) -> dict[str, Any]:
-    content = f"export const v{i} = {i};\n"
-    return {
-        "id": doc_id("t", "r", None, f"f{i}.js", content.encode()),
-        "source": "t",
-        "repo": "r",
-        "version": None,
-        "path": f"f{i}.js",
-        "license": "MIT",
-        "lang": "javascript",
-        "content": content,
-        "size_bytes": len(content),
-        "encoding": "utf-8",
-        "is_vendored": False,
-        "is_minified": False,
-        "is_generated": False,
-    }
+    return doc_record(f"f{i}.js", f"export const v{i} = {i};\n")
 
 
 def test_map_shards_is_byte_identical_for_any_worker_count(tmp_path: Path) -> None:
