@@ -123,8 +123,10 @@ def test_a_stage_refuses_a_typo_before_any_work_in_one_line(tmp_path: Path) -> N
 
 
 def test_ingest_checks_every_input_path_up_front(tmp_path: Path) -> None:
+    """The first input exists (a folder of the test's own), the other two do not: both are named, none read."""
     params = tmp_path / "params.yaml"
-    inputs = [{"path": "data/npm", "format": "npm"}, {"path": "nope/a", "format": "repo"}]
+    (tmp_path / "mine").mkdir()
+    inputs = [{"path": str(tmp_path / "mine"), "format": "repo"}, {"path": "nope/a", "format": "repo"}]
     inputs.append({"path": "nope/b", "format": "records"})
     params.write_text(yaml.safe_dump(_with({"ingest.inputs": inputs})))
     run = _stage("ingest.py", params, "--out", str(tmp_path / "out"), "--metrics", str(tmp_path / "m.json"))
