@@ -65,8 +65,8 @@ def _show(value: Any) -> str:
     return f"{type(value).__name__} {value!r}"
 
 
-def _convert(value: Any, hint: Any, key: str) -> Any:
-    """``value`` checked against the field type ``hint`` (and nested dataclasses built); a
+def checked(value: Any, hint: Any, key: str) -> Any:
+    """``value`` checked against the type ``hint`` (a field's, or one a hand-written parser names) (and nested dataclasses built); a
     :class:`ParamsError` naming ``key`` when it does not fit. Values are not coerced otherwise: an
     int stays an int where a float is allowed, a list stays a list where a tuple is declared."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
@@ -78,7 +78,7 @@ def _convert(value: Any, hint: Any, key: str) -> Any:
         errors = []
         for arg in (a for a in args if a is not type(None)):
             try:
-                return _convert(value, arg, key)
+                return checked(value, arg, key)
             except ParamsError as err:
                 errors.append(err)
         names = " or ".join("null" if a is type(None) else getattr(a, "__name__", str(a)) for a in args)
@@ -95,13 +95,13 @@ def _convert(value: Any, hint: Any, key: str) -> Any:
         if not isinstance(value, dict):
             raise ParamsError(f"{key} must be a mapping, not {_show(value)}")
         value_hint = args[1] if args else Any
-        return {k: _convert(v, value_hint, f"{key}.{k}") for k, v in value.items()}
+        return {k: checked(v, value_hint, f"{key}.{k}") for k, v in value.items()}
     if origin in (list, tuple, frozenset, set) or hint in (list, tuple, frozenset, set):
         if not isinstance(value, list | tuple):
             raise ParamsError(f"{key} must be a list, not {_show(value)}")
         item_hint = args[0] if args else Any
         for i, item in enumerate(value):
-            _convert(item, item_hint, f"{key}[{i}]")
+            checked(item, item_hint, f"{key}[{i}]")
         return value
     expected = {bool: (bool,), int: (int,), float: (int, float), str: (str,), Path: (str, Path)}.get(hint)
     if expected is not None and (
@@ -116,7 +116,7 @@ def dataclass_from(cls: type[T], values: Any, name: str) -> T:
     wrong type: a misspelt threshold in params.yaml must be an error, not a silently ignored line."""
     values = check_keys(values, [f.name for f in dataclasses.fields(cls) if f.init], name)  # type: ignore[arg-type]
     hints = typing.get_type_hints(cls)
-    converted = {key: _convert(value, hints[key], f"{name}.{key}") for key, value in values.items()}
+    converted = {key: checked(value, hints[key], f"{name}.{key}") for key, value in values.items()}
     try:
         return cls(**converted)
     except ParamsError:

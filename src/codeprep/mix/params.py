@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codeprep.languages import GROUPS
-from codeprep.params import check_keys
+from codeprep.params import check_keys, checked
 
 
 @dataclass(frozen=True)
@@ -27,19 +27,22 @@ class MixParams:
         )
         defaults = cls()
         check_keys(section.get("target", defaults.target), list(GROUPS), "mix.target")
-        target = {str(k): float(v) for k, v in section.get("target", defaults.target).items()}
-        share = float(section.get("instruct_share", defaults.instruct_share))
+        given = checked(section.get("target", defaults.target), dict[str, float], "mix.target")
+        target = {str(k): float(v) for k, v in given.items()}
+        share = float(
+            checked(section.get("instruct_share", defaults.instruct_share), float, "mix.instruct_share")
+        )
         if not 0 <= share < 1 or "instruct" in target:
             raise ValueError(
                 "mix.instruct_share must be in [0, 1); give the instruction share there, not in target"
             )
-        unknown = set(target) - set(GROUPS)
-        if unknown:
-            raise ValueError(f"mix.target: unknown group(s) {sorted(unknown)}; groups: {list(GROUPS)}")
-        epochs = section.get("max_epochs", defaults.default_max_epochs)
+        epochs = checked(
+            section.get("max_epochs", defaults.default_max_epochs), float | dict[str, float], "mix.max_epochs"
+        )
         per_group = {str(k): float(v) for k, v in epochs.items()} if isinstance(epochs, dict) else {}
         default = float(epochs) if not isinstance(epochs, dict) else defaults.default_max_epochs
-        budget = section.get("budget_tokens")
+        budget = checked(section.get("budget_tokens"), int | None, "mix.budget_tokens")
+        checked(section.get("seed", 0), int, "mix.seed")
         return cls(
             target, per_group, default, int(budget) if budget else None, int(section.get("seed", 0)), share
         )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from codeprep.params import ParamsError, check_keys
+from codeprep.params import ParamsError, check_keys, checked
 from codeprep.sources.stackv2 import StackInput
 
 FORMATS = ("npm", "repos", "repo", "records", "stackv2")
@@ -93,8 +93,8 @@ class IngestConfig:
             raise ValueError(f"ingest.skip_dirs must be a list of folder names, not {skip!r}")
         return cls(
             inputs=tuple(specs),
-            max_bytes=int(ingest["max_bytes"]),
-            max_archive_bytes=int(ingest["max_archive_bytes"]),
+            max_bytes=checked(ingest["max_bytes"], int, "ingest.max_bytes"),
+            max_archive_bytes=checked(ingest["max_archive_bytes"], int, "ingest.max_archive_bytes"),
             shard_bytes=int(params.get("shards", {}).get("max_bytes", 64 << 20)),
             skip_dirs=frozenset(skip),
         )
