@@ -30,7 +30,9 @@ class ShardMeter:
 
     def __init__(self, desc: str, sizes: list[int], rows: list[int]) -> None:
         self.desc, self.sizes, self.rows = desc, sizes, rows
+        self.total_docs = sum(rows)
         self.finished: set[int] = set()
+        self.finished_bytes = self.finished_docs = 0  # kept as running sums: a heartbeat is O(running)
         self.running: dict[int, int] = {}
         self.started = time.perf_counter()
         self.bar = tqdm(
@@ -52,19 +54,21 @@ class ShardMeter:
     def done(self, shard: int) -> None:
         self.running.pop(shard, None)
         self.finished.add(shard)
+        self.finished_bytes += self.sizes[shard]
+        self.finished_docs += self.rows[shard]
         self._show()
 
     def _show(self) -> None:
         """Documents through, and the megabytes they stand for: a running shard counts its share of
         its file by rows (rows are about even in size within a shard, which is written in order)."""
-        mb = sum(self.sizes[i] for i in self.finished) + sum(
+        mb = self.finished_bytes + sum(
             self.sizes[i] * docs / self.rows[i] for i, docs in self.running.items() if self.rows[i]
         )
-        docs = sum(self.rows[i] for i in self.finished) + sum(self.running.values())
+        docs = self.finished_docs + sum(self.running.values())
         self.bar.n = round(mb / 1e6, 1)
         seconds = time.perf_counter() - self.started
         rate = f", {docs / seconds:,.0f} docs/s" if seconds > 0 else ""
-        self.bar.set_postfix_str(f"{docs:,}/{sum(self.rows):,} docs{rate}", refresh=False)
+        self.bar.set_postfix_str(f"{docs:,}/{self.total_docs:,} docs{rate}", refresh=False)
         self.bar.refresh()
 
     def close(self, removed: int) -> str:
@@ -72,7 +76,7 @@ class ShardMeter:
         seconds = time.perf_counter() - self.started
         mb = sum(self.sizes) / 1e6
         line = (
-            f"{self.desc}: {sum(self.rows):,} documents in, {sum(self.rows) - removed:,} kept, "
+            f"{self.desc}: {self.total_docs:,} documents in, {self.total_docs - removed:,} kept, "
             f"{removed:,} removed; {mb:.1f} MB of input shards in {seconds:.1f} s "
             f"({mb / seconds if seconds else 0:.1f} MB/s)"
         )

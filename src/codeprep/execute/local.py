@@ -86,9 +86,11 @@ def run_one(
     removed_dir: Path | None,
     schema: pa.Schema,
     stage: str,
+    docs_in: int,
     report: Callable[[int, int], None] | None = None,
 ) -> ShardResult:
     """One shard: the unit of work of both backends (a module-level function, so it pickles).
+    ``docs_in`` is the input shard's row count (the driver read it from the footer already).
     ``report(index, rows so far)`` gets heartbeats; by default they go to the pool's queue, if any."""
     if report is None and _heartbeats is not None:
         report = _send_heartbeat
@@ -105,9 +107,7 @@ def run_one(
         else:
             with Heartbeat(lambda: out.written + removed.counts.total(), functools.partial(report, index)):
                 stats = task(in_path, out, removed)
-    result = ShardResult(
-        index, stats, dict(removed.counts), pq.ParquetFile(in_path).metadata.num_rows, out.rows
-    )
+    result = ShardResult(index, stats, dict(removed.counts), docs_in, out.rows)
     if result.docs_in != result.docs_out + sum(result.removed.values()):
         raise ConservationError(
             f"{stage}: shard {index} ({in_path.name}) has {result.docs_in} records in, {result.docs_out} "
@@ -133,10 +133,11 @@ def map_shards(
         raise FileNotFoundError(f"no input shards in {in_dir}")
     out_stage = staging_dir(out_dir.resolve())
     removed_stage = staging_dir(removed_dir.resolve()) if removed_dir is not None else None
-    args = [(task, i, path, out_stage, removed_stage, schema, stage) for i, path in enumerate(inputs)]
-    meter = ShardMeter(
-        stage, [p.stat().st_size for p in inputs], [pq.ParquetFile(p).metadata.num_rows for p in inputs]
-    )
+    rows = [pq.ParquetFile(p).metadata.num_rows for p in inputs]
+    args = [
+        (task, i, path, out_stage, removed_stage, schema, stage, rows[i]) for i, path in enumerate(inputs)
+    ]
+    meter = ShardMeter(stage, [p.stat().st_size for p in inputs], rows)
     if execute.backend == "ray":
         results = map_tasks(run_one, args, execute, desc=stage, unit="shard", on_done=meter.done)
     elif execute.workers <= 1 or len(inputs) == 1:
