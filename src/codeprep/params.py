@@ -9,6 +9,7 @@ line, without a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import types
@@ -42,10 +43,11 @@ def section(params: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def unknown_key(where: str, key: Any, known: list[str]) -> str:
-    """``unknown key <where>.<key>; did you mean <closest>?`` (or the valid keys, when none is close)."""
+    """``unknown key <where>.<key>; did you mean <closest>?`` (or the valid keys, when none is close);
+    ``where`` empty for a top-level section name."""
     close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
     hint = f"did you mean {close[0]}?" if close else f"valid keys: {', '.join(known)}"
-    return f"unknown key {where}.{key}; {hint}"
+    return f"unknown key {f'{where}.' if where else ''}{key}; {hint}"
 
 
 def check_keys(values: Any, known: list[str], name: str) -> dict[str, Any]:
@@ -66,21 +68,19 @@ def _show(value: Any) -> str:
 
 
 def checked(value: Any, hint: Any, key: str) -> Any:
-    """``value`` checked against the type ``hint`` (a field's, or one a hand-written parser names) (and nested dataclasses built); a
-    :class:`ParamsError` naming ``key`` when it does not fit. Values are not coerced otherwise: an
-    int stays an int where a float is allowed, a list stays a list where a tuple is declared."""
+    """``value`` checked against the type ``hint`` (a dataclass field's, or one a hand-written parser
+    names), nested dataclasses built; a :class:`ParamsError` naming ``key`` when it does not fit.
+    Values are not coerced otherwise: an int stays an int where a float is allowed, a list stays a
+    list where a tuple is declared."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if hint is Any:
         return value
     if origin in (typing.Union, types.UnionType):
         if value is None and type(None) in args:
             return None
-        errors = []
         for arg in (a for a in args if a is not type(None)):
-            try:
+            with contextlib.suppress(ParamsError):  # the next alternative may fit
                 return checked(value, arg, key)
-            except ParamsError as err:
-                errors.append(err)
         names = " or ".join("null" if a is type(None) else getattr(a, "__name__", str(a)) for a in args)
         raise ParamsError(f"{key} must be {names}, not {_show(value)}")
     if origin is typing.Literal:

@@ -12,30 +12,13 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
-from codeprep.params import ParamsError, dataclass_from, unknown_key
-
-
-@dataclass(frozen=True)
-class ShardsParams:
-    """``shards:``: uncompressed text per parquet shard (bounds a worker's memory)."""
-
-    max_bytes: int = 64 << 20
-
-    def __post_init__(self) -> None:
-        if self.max_bytes < 1 << 20:
-            raise ParamsError(f"shards.max_bytes must be at least 1 MiB, not {self.max_bytes}")
-
-    @classmethod
-    def from_params(cls, section: dict[str, Any] | None) -> ShardsParams:
-        return dataclass_from(cls, section, "shards")
-
+from codeprep.params import ParamsError, unknown_key
 
 #: Section → ``module:callable`` taking the section (None when absent) and returning its dataclass.
 SECTIONS: dict[str, str] = {
-    "shards": "codeprep.sections:ShardsParams.from_params",
+    "shards": "codeprep.shards.params:ShardsParams.from_params",
     "ingest": "codeprep.sources.params:IngestConfig.from_section",
     "execute": "codeprep.execute.params:ExecuteParams.from_params",
     "langid": "codeprep.signals.params:LangIdParams.from_params",
@@ -48,7 +31,7 @@ SECTIONS: dict[str, str] = {
     "dedup": "codeprep.dedup.params:DedupParams.from_params",
     "decontam": "codeprep.decontam.params:DecontamParams.from_params",
     "gates": "codeprep.gates:parse_gates",
-    "pairs": "codeprep.pairs.extract:PairParams.from_params",
+    "pairs": "codeprep.pairs.params:PairParams.from_params",
     "synth": "codeprep.synth.params:SynthParams.from_params",
     "instruct": "codeprep.instruct.params:InstructParams.from_params",
     "tokenize": "codeprep.tokenize.params:TokenizeParams.from_params",
@@ -74,7 +57,7 @@ def check_params(params: dict[str, Any], sections: Iterable[str] | None = None) 
     naming the key) at the first mistake."""
     for name in params:
         if name not in SECTIONS:
-            raise ParamsError(unknown_key("params.yaml", name, list(SECTIONS)).replace("params.yaml.", "", 1))
+            raise ParamsError(unknown_key("", name, list(SECTIONS)))
     parsed = {}
     for name in SECTIONS if sections is None else sections:
         if name not in params:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from codeprep.params import ParamsError, check_keys, checked
+from codeprep.shards.params import ShardsParams
 from codeprep.sources.stackv2 import StackInput
 
 FORMATS = ("npm", "repos", "repo", "records", "stackv2")
@@ -95,7 +96,7 @@ class IngestConfig:
             inputs=tuple(specs),
             max_bytes=checked(ingest["max_bytes"], int, "ingest.max_bytes"),
             max_archive_bytes=checked(ingest["max_archive_bytes"], int, "ingest.max_archive_bytes"),
-            shard_bytes=int(params.get("shards", {}).get("max_bytes", 64 << 20)),
+            shard_bytes=ShardsParams.from_params(params.get("shards")).max_bytes,
             skip_dirs=frozenset(skip),
         )
 
