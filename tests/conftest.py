@@ -16,6 +16,13 @@ import pytest
 
 from codeprep.shards import doc_id
 
+# tests/<package>/ mirror src/codeprep/<package>/, and a test module may reuse another's fixtures by
+# module name (test_ray builds on test_dedup and test_decontam): every folder is importable, so a
+# single file runs alone as it does in the whole suite, whatever the collection order.
+sys.path[:0] = [
+    str(d) for d in sorted(Path(__file__).parent.iterdir()) if d.is_dir() and d.name != "__pycache__"
+]
+
 # DVC stage commands call `python`: make it this interpreter, whatever PATH the runner had.
 os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
 
